@@ -1,0 +1,56 @@
+// Wires configuration, database, sessions and Yoga into one running application.
+import type { Config } from "./config.js";
+import { type Database, openDatabase } from "./db/client.js";
+import { migrate } from "./db/migrate.js";
+import { seed } from "./db/seed.js";
+import { createLogger, type Logger } from "./log.js";
+import { createCookieCodec } from "./session/cookie.js";
+import { resolveSecrets } from "./session/secrets.js";
+import { createSessionStore } from "./session/store.js";
+import { type App, createApp } from "./yoga.js";
+
+export interface Application {
+  yoga: App;
+  db: Database;
+  log: Logger;
+  close(): Promise<void>;
+}
+
+export interface BuildOptions {
+  log?: Logger;
+  /** Seconds since the epoch; tests pass a clock they can move. */
+  now?: () => number;
+}
+
+/**
+ * Opens the database, migrates and seeds when configured to, and builds the Yoga app.
+ * Throws ConfigError for configuration mistakes before touching the database.
+ */
+export async function buildApplication(config: Config, options: BuildOptions = {}): Promise<Application> {
+  const log = options.log ?? createLogger(config);
+  const secrets = resolveSecrets(config, (message) => log.warn(message));
+  const db = await openDatabase(config);
+  try {
+    if (config.migrateOnStart) {
+      const applied = await migrate(db, config.databaseUrl);
+      if (applied.length) log.info({ applied }, "migrations applied");
+    }
+    if (config.seedOnStart) await seed(db.prisma, { demo: config.nodeEnv !== "production" });
+  } catch (e) {
+    await db.close();
+    throw e;
+  }
+  const yoga = createApp({
+    config,
+    log,
+    prisma: db.prisma,
+    store: createSessionStore(db.prisma),
+    codec: createCookieCodec(config.cookie, secrets),
+    limits: config.session,
+    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    ping: async () => {
+      await db.prisma.$queryRaw`SELECT 1`;
+    },
+  });
+  return { yoga, db, log, close: () => db.close() };
+}

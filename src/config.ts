@@ -1,0 +1,152 @@
+// Reads and validates the environment once; everything else takes the typed result.
+import path from "node:path";
+
+export type NodeEnv = "production" | "development" | "test";
+export type SameSite = "lax" | "strict" | "none";
+
+export interface Config {
+  nodeEnv: NodeEnv;
+  /** `postgresql://…` for a PostgreSQL server; null for embedded PGlite under `dataDir`. */
+  databaseUrl: string | null;
+  /** Where PGlite and the development secret live. Default `./data`. */
+  dataDir: string;
+  /** Raw `SESSION_SECRET`; parsed and checked by src/session/secrets.ts. */
+  sessionSecret: string | null;
+  port: number;
+  host: string;
+  /** Origins allowed to call with credentials (exact match). Default none. */
+  corsOrigins: string[];
+  redisUrl: string | null;
+  cookie: {
+    /** Default `session`. */
+    name: string;
+    /** Default: true in production, false elsewhere. */
+    secure: boolean;
+    /** Default `lax`. `none` requires `secure`. */
+    sameSite: SameSite;
+  };
+  session: {
+    /** Absolute lifetime from login, seconds. Default 7 days. */
+    absoluteTimeout: number;
+    /** Idle lifetime renewed by use, seconds. Default 24 hours. */
+    idleTimeout: number;
+    /** Least time between two renewals (cookie re-seal and last-seen write), seconds. Default 5 minutes. */
+    renewInterval: number;
+  };
+  /** Run pending migrations at start. Default: true except in production. */
+  migrateOnStart: boolean;
+  /** Create the demo data at start when the database is empty. Default: true except in production. */
+  seedOnStart: boolean;
+  /** Show error details to clients (development only, opt-in). Default false. */
+  detailedErrors: boolean;
+  /** pino level; `silent` turns logs off. Default `info` (`silent` in test). */
+  logLevel: string;
+}
+
+/** A configuration mistake: the message names the variable and says what to set. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, key: string, fallback: number, min: number, max: number): number {
+  const raw = env[key]?.trim();
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${key} must be a whole number from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function bool(env: Env, key: string, fallback: boolean): boolean {
+  const raw = env[key]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (["1", "true", "yes", "on"].includes(raw)) return true;
+  if (["0", "false", "no", "off"].includes(raw)) return false;
+  throw new ConfigError(`${key} must be true or false, got "${env[key]}"`);
+}
+
+function databaseUrl(env: Env): string | null {
+  const raw = env.DATABASE_URL?.trim();
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("DATABASE_URL is not a valid URL; expected postgresql://user@host:5432/db");
+  }
+  if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
+    throw new ConfigError(`DATABASE_URL must start with postgresql://, got "${url.protocol}//…"`);
+  }
+  if (!url.hostname && !url.searchParams.get("host")) {
+    throw new ConfigError("DATABASE_URL has no host; expected postgresql://user@host:5432/db");
+  }
+  return raw;
+}
+
+function origins(env: Env): string[] {
+  const raw = env.CORS_ORIGINS?.trim();
+  if (!raw) return [];
+  return raw.split(",").map((o) => {
+    const origin = o.trim();
+    let url: URL;
+    try {
+      url = new URL(origin);
+    } catch {
+      throw new ConfigError(`CORS_ORIGINS holds "${origin}", which is not an origin like https://app.example.com`);
+    }
+    if (url.origin !== origin) {
+      throw new ConfigError(`CORS_ORIGINS holds "${origin}"; write the bare origin "${url.origin}"`);
+    }
+    return origin;
+  });
+}
+
+/** Reads the environment. Throws ConfigError naming the variable at the first mistake. */
+export function loadConfig(env: Env = process.env): Config {
+  const rawEnv = env.NODE_ENV?.trim() || "development";
+  if (!["production", "development", "test"].includes(rawEnv)) {
+    throw new ConfigError(`NODE_ENV must be production, development or test, got "${rawEnv}"`);
+  }
+  const nodeEnv = rawEnv as NodeEnv;
+  const production = nodeEnv === "production";
+  const sameSite = (env.SESSION_COOKIE_SAMESITE?.trim().toLowerCase() || "lax") as SameSite;
+  if (!["lax", "strict", "none"].includes(sameSite)) {
+    throw new ConfigError(`SESSION_COOKIE_SAMESITE must be lax, strict or none, got "${sameSite}"`);
+  }
+  const secure = bool(env, "SESSION_COOKIE_SECURE", production);
+  if (sameSite === "none" && !secure) {
+    throw new ConfigError("SESSION_COOKIE_SAMESITE=none needs SESSION_COOKIE_SECURE=true (browsers drop it otherwise)");
+  }
+  const cookieName = env.SESSION_COOKIE_NAME?.trim() || "session";
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(cookieName)) {
+    throw new ConfigError("SESSION_COOKIE_NAME may hold only letters, digits, '_', '.' and '-'");
+  }
+  const detailedErrors = bool(env, "DETAILED_ERRORS", false);
+  if (detailedErrors && production) {
+    throw new ConfigError("DETAILED_ERRORS cannot be on when NODE_ENV=production");
+  }
+  const day = 24 * 60 * 60;
+  return {
+    nodeEnv,
+    databaseUrl: databaseUrl(env),
+    dataDir: path.resolve(env.DATA_DIR?.trim() || "data"),
+    sessionSecret: env.SESSION_SECRET?.trim() || null,
+    port: int(env, "PORT", 4000, 0, 65535),
+    host: env.HOST?.trim() || "localhost",
+    corsOrigins: origins(env),
+    redisUrl: env.REDIS_URL?.trim() || null,
+    cookie: { name: cookieName, secure, sameSite },
+    session: {
+      absoluteTimeout: int(env, "SESSION_ABSOLUTE_TIMEOUT", 7 * day, 60, 366 * day),
+      idleTimeout: int(env, "SESSION_IDLE_TIMEOUT", day, 60, 366 * day),
+      renewInterval: int(env, "SESSION_RENEW_INTERVAL", 5 * 60, 0, day),
+    },
+    migrateOnStart: bool(env, "MIGRATE_ON_START", !production),
+    seedOnStart: bool(env, "SEED_ON_START", !production),
+    detailedErrors,
+    logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === "test" ? "silent" : "info"),
+  };
+}

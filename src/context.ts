@@ -1,0 +1,49 @@
+// The typed per-request Context: cookie -> session; the user is loaded lazily, once.
+import type { Config } from "./config.js";
+import type { PrismaClient } from "./db/client.js";
+import type { Logger } from "./log.js";
+import { RequestSession, type SessionDeps } from "./session/request.js";
+import type { CurrentUser, SessionStore } from "./session/store.js";
+
+export interface Context {
+  request: Request;
+  config: Config;
+  prisma: PrismaClient;
+  sessions: SessionStore;
+  session: RequestSession;
+  log: Logger;
+  /** undefined until the user has been looked up; then the user or null. */
+  user: CurrentUser | null | undefined;
+  /** The signed-in user or null; the first call does the lookup, later ones reuse it. */
+  getUser(): Promise<CurrentUser | null>;
+}
+
+/** What a field guarded by the `signedIn` scope sees. */
+export type SignedInContext = Context & { user: CurrentUser };
+
+export interface ContextDeps extends SessionDeps {
+  config: Config;
+  prisma: PrismaClient;
+  log: Logger;
+}
+
+export function createContextFactory(deps: ContextDeps) {
+  return ({ request }: { request: Request }): Context => {
+    const session = new RequestSession(deps, request.headers.get("cookie"), request.headers.get("user-agent"));
+    const ctx: Context = {
+      request,
+      config: deps.config,
+      prisma: deps.prisma,
+      sessions: deps.store,
+      session,
+      log: deps.log,
+      user: undefined,
+      async getUser() {
+        const user = await session.getUser();
+        ctx.user = user;
+        return user;
+      },
+    };
+    return ctx;
+  };
+}

@@ -1,0 +1,70 @@
+// The Prisma client on embedded PGlite or a PostgreSQL server, chosen by configuration.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { PrismaPGlite } from "pglite-prisma-adapter";
+import type { Config } from "../config.js";
+import { PrismaClient } from "../generated/prisma/client.js";
+import { lockDataDir } from "./pglite-lock.js";
+
+export type { PrismaClient } from "../generated/prisma/client.js";
+
+export interface Database {
+  prisma: PrismaClient;
+  kind: "pglite" | "postgresql";
+  /** A fresh adapter factory for the schema engine (migrations). */
+  adapterFactory(): SqlMigrationAwareDriverAdapterFactory;
+  close(): Promise<void>;
+}
+
+/** `memory://` keeps PGlite in memory (tests); anything else is a directory. */
+export const IN_MEMORY = "memory://";
+
+/** Milliseconds to wait for a PostgreSQL connection before failing the query. */
+const CONNECT_TIMEOUT_MS = 5000;
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const inMemory = dataDir === IN_MEMORY;
+  let release = () => {};
+  let dir: string | undefined;
+  if (!inMemory) {
+    mkdirSync(dataDir, { recursive: true });
+    release = lockDataDir(dataDir);
+    dir = path.join(dataDir, "pglite");
+  }
+  try {
+    const pglite = await PGlite.create(dir);
+    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    return {
+      prisma,
+      kind: "pglite",
+      adapterFactory: () => new PrismaPGlite(pglite),
+      async close() {
+        await prisma.$disconnect();
+        await pglite.close();
+        release();
+      },
+    };
+  } catch (e) {
+    release();
+    throw e;
+  }
+}
+
+function openPostgres(url: string): Database {
+  const pool = { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 10 };
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    kind: "postgresql",
+    adapterFactory: () => new PrismaPg({ ...pool, max: 1 }),
+    close: () => prisma.$disconnect(),
+  };
+}
+
+/** Opens the database the configuration names. PGlite takes an exclusive lock on its directory. */
+export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir">): Promise<Database> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(config.dataDir);
+}

@@ -1,0 +1,16 @@
+// The expected errors of the API contract; anything else is masked by Yoga.
+import { GraphQLError } from "graphql";
+
+export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "INVALID_CREDENTIALS" | "RATE_LIMITED" | "BAD_USER_INPUT";
+
+function error(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
+  return new GraphQLError(message, { extensions: { code, ...extra } });
+}
+
+export const unauthenticated = () => error("UNAUTHENTICATED", "You must be signed in.");
+export const forbidden = () => error("FORBIDDEN", "You are not allowed to do this.");
+export const invalidCredentials = () => error("INVALID_CREDENTIALS", "Invalid username or password.");
+export const badInput = (message: string, argument?: string) =>
+  error("BAD_USER_INPUT", message, argument ? { argument } : {});
+export const rateLimited = (retryAfter: number) =>
+  error("RATE_LIMITED", "Too many attempts; try again later.", { retryAfter: Math.max(1, Math.ceil(retryAfter)) });

@@ -1,0 +1,52 @@
+// The Pothos builder: plugins, Context, auth scopes and their loaders. Defines no types.
+import SchemaBuilder from "@pothos/core";
+import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import type { Context, SignedInContext } from "../context.js";
+import { forbidden, unauthenticated } from "../errors.js";
+import type { House } from "../generated/prisma/enums.js";
+
+export const builder = new SchemaBuilder<{
+  Context: Context;
+  AuthScopes: {
+    /** Anyone, signed in or not. Declared explicitly on public fields. */
+    public: boolean;
+    /** A valid session. */
+    signedIn: boolean;
+    /** A signed-in professor. */
+    professor: boolean;
+    /** A signed-in user of the given house. */
+    sameHouse: House;
+    /** The signed-in user has the given user id. */
+    self: string;
+  };
+  AuthContexts: {
+    signedIn: SignedInContext;
+    professor: SignedInContext;
+    sameHouse: SignedInContext;
+    self: SignedInContext;
+  };
+  Scalars: {
+    DateTime: { Input: Date; Output: Date };
+    ID: { Input: string; Output: string };
+  };
+  DefaultFieldNullability: false;
+}>({
+  plugins: [ScopeAuthPlugin],
+  defaultFieldNullability: false,
+  scopeAuth: {
+    // Scope loaders are lazy: a request whose fields are all public never loads a user.
+    authScopes: (ctx) => ({
+      public: true,
+      signedIn: () => ctx.getUser().then(Boolean),
+      professor: () => ctx.getUser().then((u) => u?.role === "PROFESSOR"),
+      sameHouse: (house) => ctx.getUser().then((u) => u !== null && u.house === house),
+      self: (id) => ctx.getUser().then((u) => u?.id === id),
+    }),
+    // Every failing scope loaded the user first, so ctx.user says which error applies.
+    unauthorizedError: (_parent, ctx) => (ctx.user ? forbidden() : unauthenticated()),
+  },
+});
+
+/** Root fields deny by default: each public one says `authScopes: { public: true }`. */
+builder.queryType({ authScopes: { signedIn: true } });
+builder.mutationType({ authScopes: { signedIn: true } });

@@ -1,0 +1,13 @@
+// The schema: imports each domain file for its side effects, then builds.
+import { lexicographicSortSchema } from "graphql";
+import { builder } from "./builder.js";
+import "./scalars.js";
+import "./node.js";
+import "./user.js";
+import "./student.js";
+import "./house.js";
+import "./auth.js";
+import "./sessions.js";
+
+/** The executable schema, sorted so that the printed SDL is stable. */
+export const schema = lexicographicSortSchema(builder.toSchema());

@@ -1,0 +1,115 @@
+// A user's sessions: listing, revoking, signing out everywhere, changing the password.
+import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from "../auth/password.js";
+import { isCommonPassword } from "../auth/common-passwords.js";
+import { badInput, invalidCredentials } from "../errors.js";
+import type { SessionRecord } from "../session/store.js";
+import { builder } from "./builder.js";
+import { fromGlobalId, NodeRef, nodeLoaders, toGlobalId } from "./node.js";
+
+interface SessionRow extends SessionRecord {
+  current: boolean;
+}
+
+const SessionRef = builder.objectRef<SessionRow>("Session").implement({
+  description: "One signed-in browser or client of the caller.",
+  interfaces: [NodeRef],
+  isTypeOf: (value) => typeof value === "object" && value !== null && "lastSeenAt" in value,
+  authScopes: (session) => ({ self: session.userId }),
+  fields: (t) => ({
+    id: t.id({ resolve: (s) => toGlobalId("Session", s.id) }),
+    createdAt: t.expose("createdAt", { type: "DateTime" }),
+    lastSeenAt: t.expose("lastSeenAt", { type: "DateTime" }),
+    userAgent: t.exposeString("userAgent", { nullable: true }),
+    current: t.exposeBoolean("current", { description: "True for the session making this request." }),
+  }),
+});
+
+// Only the caller's own sessions are found: another user's id looks like no session at all.
+nodeLoaders.set("Session", async (id, ctx) => {
+  const user = await ctx.getUser();
+  if (!user) return null;
+  const row = await ctx.prisma.session.findFirst({ where: { id, userId: user.id } });
+  return row && { ...row, current: row.id === (await ctx.session.getSessionId()) };
+});
+
+builder.queryField("mySessions", (t) =>
+  t.withAuth({ signedIn: true }).field({
+    type: [SessionRef],
+    description: "The caller's live sessions, most recently used first.",
+    resolve: async (_root, _args, ctx) => {
+      const current = await ctx.session.getSessionId();
+      const rows = await ctx.sessions.list(ctx.user.id);
+      return rows.map((row) => ({ ...row, current: row.id === current }));
+    },
+  }),
+);
+
+builder.mutationField("logoutEverywhere", (t) =>
+  t.withAuth({ signedIn: true }).boolean({
+    description: "Ends every session of the caller, this one included, in every client.",
+    resolve: async (_root, _args, ctx) => {
+      const userId = ctx.user.id;
+      await ctx.session.end();
+      const ended = await ctx.sessions.endAll(userId);
+      ctx.log.info({ event: "logout_everywhere", userId, ended }, "logout everywhere");
+      return true;
+    },
+  }),
+);
+
+builder.mutationField("revokeSession", (t) =>
+  t.withAuth({ signedIn: true }).boolean({
+    description:
+      "Ends one of the caller's sessions. False when no such session of the caller exists (another user's id included).",
+    args: { id: t.arg.id({ required: true }) },
+    resolve: async (_root, args, ctx) => {
+      const parsed = fromGlobalId(String(args.id));
+      if (!parsed || parsed.type !== "Session") return false;
+      const userId = ctx.user.id;
+      if (parsed.id === (await ctx.session.getSessionId())) {
+        await ctx.session.end();
+        ctx.log.info({ event: "revoke_session", userId, current: true }, "session revoked");
+        return true;
+      }
+      const ended = await ctx.sessions.end(parsed.id, userId);
+      if (ended) ctx.log.info({ event: "revoke_session", userId }, "session revoked");
+      return ended;
+    },
+  }),
+);
+
+builder.mutationField("changePassword", (t) =>
+  t.withAuth({ signedIn: true }).boolean({
+    description: `Sets a new password (${PASSWORD_MIN} to ${PASSWORD_MAX} characters, not a common one). Ends every other session; this one stays.`,
+    args: {
+      currentPassword: t.arg.string({ required: true }),
+      newPassword: t.arg.string({ required: true }),
+    },
+    resolve: async (_root, { currentPassword, newPassword }, ctx) => {
+      const userId = ctx.user.id;
+      if (currentPassword.length > PASSWORD_MAX) {
+        throw badInput(`currentPassword must be at most ${PASSWORD_MAX} characters`, "currentPassword");
+      }
+      if ([...newPassword].length < PASSWORD_MIN || newPassword.length > PASSWORD_MAX) {
+        throw badInput(`newPassword must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`, "newPassword");
+      }
+      if (isCommonPassword(newPassword)) {
+        throw badInput("newPassword is too common; choose another", "newPassword");
+      }
+      const row = await ctx.prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
+      if (!(await verifyPassword(row?.passwordHash ?? null, currentPassword))) {
+        ctx.log.info({ event: "change_password_failed", userId }, "password change refused");
+        throw invalidCredentials();
+      }
+      const passwordHash = await hashPassword(newPassword);
+      const keep = (await ctx.session.getSessionId()) ?? undefined;
+      await ctx.prisma.$transaction([
+        ctx.prisma.user.update({ where: { id: userId }, data: { passwordHash } }),
+        ctx.prisma.session.deleteMany({ where: { userId, ...(keep ? { id: { not: keep } } : {}) } }),
+      ]);
+      await ctx.session.reissue();
+      ctx.log.info({ event: "change_password", userId }, "password changed");
+      return true;
+    },
+  }),
+);

@@ -1,0 +1,139 @@
+// Students: the type, its Relay connection, and `students(house, first, after)`.
+import type { Context } from "../context.js";
+import { badInput } from "../errors.js";
+import type { House } from "../generated/prisma/enums.js";
+import { builder } from "./builder.js";
+import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
+import { HouseEnum } from "./scalars.js";
+
+interface StudentRow {
+  id: string;
+  name: string;
+  house: House;
+  year: number;
+  email: string;
+}
+
+export const StudentRef = builder.objectRef<StudentRow>("Student").implement({
+  description: "A student of Hogwarts.",
+  interfaces: [NodeRef],
+  isTypeOf: (value) => typeof value === "object" && value !== null && "year" in value && "email" in value,
+  authScopes: { signedIn: true },
+  fields: (t) => ({
+    id: t.id({ resolve: (s) => toGlobalId("Student", s.id) }),
+    name: t.exposeString("name"),
+    house: t.expose("house", { type: HouseEnum }),
+    year: t.exposeInt("year", { description: "1 to 7" }),
+    email: t.exposeString("email", {
+      nullable: true,
+      description: "Visible to professors and to students of the same house; others get null and FORBIDDEN.",
+      authScopes: (student) => ({ $any: { professor: true, sameHouse: student.house } }),
+    }),
+  }),
+});
+
+nodeLoaders.set("Student", (id, ctx) => ctx.prisma.student.findUnique({ where: { id } }));
+
+const PageInfoRef = builder
+  .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>(
+    "PageInfo",
+  )
+  .implement({
+    description: "Relay page information.",
+    authScopes: { public: true }, // reachable only through guarded connections
+    fields: (t) => ({
+      hasNextPage: t.exposeBoolean("hasNextPage"),
+      hasPreviousPage: t.exposeBoolean("hasPreviousPage"),
+      startCursor: t.exposeString("startCursor", { nullable: true }),
+      endCursor: t.exposeString("endCursor", { nullable: true }),
+    }),
+  });
+
+const EdgeRef = builder.objectRef<{ cursor: string; node: StudentRow }>("StudentEdge").implement({
+  authScopes: { public: true }, // the node itself is guarded by Student's rule
+  fields: (t) => ({
+    cursor: t.exposeString("cursor"),
+    node: t.field({ type: StudentRef, resolve: (edge) => edge.node }),
+  }),
+});
+
+interface ConnectionShape {
+  house: House;
+  edges: { cursor: string; node: StudentRow }[];
+  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
+}
+
+const ConnectionRef = builder.objectRef<ConnectionShape>("StudentConnection").implement({
+  description: "A page of students of one house, ordered by name, then id.",
+  authScopes: { public: true }, // reachable only through `students`, which needs a session
+  fields: (t) => ({
+    edges: t.field({ type: [EdgeRef], resolve: (c) => c.edges }),
+    pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
+    totalCount: t.int({
+      description: "How many students the whole house has.",
+      resolve: (c, _args, ctx) => ctx.prisma.student.count({ where: { house: c.house } }),
+    }),
+  }),
+});
+
+export const DEFAULT_PAGE = 50;
+export const MAX_PAGE = 100;
+
+/** Cursors are opaque: base64url of JSON `[name, id]`. */
+function encodeCursor(row: StudentRow): string {
+  return Buffer.from(JSON.stringify([row.name, row.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { name: string; id: string } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+    if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
+      if (/^[0-9a-f-]{36}$/.test(value[1])) return { name: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through
+  }
+  throw badInput("after is not a cursor returned by this API", "after");
+}
+
+async function studentsPage(ctx: Context, house: House, first: number, after: string | null): Promise<ConnectionShape> {
+  const from = after === null ? null : decodeCursor(after);
+  const rows = await ctx.prisma.student.findMany({
+    where: {
+      house,
+      ...(from ? { OR: [{ name: { gt: from.name } }, { name: from.name, id: { gt: from.id } }] } : {}),
+    },
+    orderBy: [{ name: "asc" }, { id: "asc" }],
+    take: first + 1,
+  });
+  const page = rows.slice(0, first);
+  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  return {
+    house,
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > first,
+      hasPreviousPage: from !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+  };
+}
+
+builder.queryField("students", (t) =>
+  t.field({
+    type: ConnectionRef,
+    description: `Students of a house, ${DEFAULT_PAGE} at a time by default and ${MAX_PAGE} at most. Needs a session.`,
+    authScopes: { signedIn: true },
+    args: {
+      house: t.arg({ type: HouseEnum, required: true }),
+      first: t.arg.int({ description: `Page size, 0 to ${MAX_PAGE}; default ${DEFAULT_PAGE}.` }),
+      after: t.arg.string({ description: "The endCursor of the previous page." }),
+    },
+    resolve: (_root, args, ctx) => {
+      const first = args.first ?? DEFAULT_PAGE;
+      if (first < 0 || first > MAX_PAGE) throw badInput(`first must be from 0 to ${MAX_PAGE}`, "first");
+      return studentsPage(ctx, args.house, first, args.after ?? null);
+    },
+  }),
+);

@@ -1,0 +1,103 @@
+// The session cookie: sealing with iron-session, reading the header, writing Set-Cookie.
+import { sealData, unsealData } from "iron-session";
+import type { Config } from "../config.js";
+import type { SecretMap } from "./secrets.js";
+
+/** What the cookie holds: ids and timestamps only (seconds since the epoch). */
+export interface SessionPayload {
+  /** Payload format version. */
+  v: 1;
+  /** Session row id. */
+  sid: string;
+  /** The user the session belongs to; checked against the row. */
+  uid: string;
+  /** When the session was created (login). */
+  iat: number;
+  /** When this seal was made (login or last renewal). */
+  rat: number;
+}
+
+/** Most cookie values kept unsealed in memory; unsealing costs a PBKDF2 and a decrypt. */
+const CACHE_LIMIT = 10_000;
+
+function isPayload(value: unknown): value is SessionPayload {
+  const p = value as Partial<SessionPayload> | null;
+  return (
+    typeof p === "object" &&
+    p !== null &&
+    p.v === 1 &&
+    typeof p.sid === "string" &&
+    typeof p.uid === "string" &&
+    Number.isSafeInteger(p.iat) &&
+    Number.isSafeInteger(p.rat)
+  );
+}
+
+export interface CookieCodec {
+  readonly name: string;
+  /** Seals a payload into a cookie value valid for `ttl` seconds. */
+  seal(payload: SessionPayload, ttl: number): Promise<string>;
+  /** Opens a cookie value; null for anything tampered, expired, foreign or malformed. */
+  unseal(value: string): Promise<SessionPayload | null>;
+  /** The value of this cookie in a `Cookie` request header, if any. */
+  read(header: string | null): string | null;
+  /** A `Set-Cookie` header that stores `value` for `maxAge` seconds. */
+  serialize(value: string, maxAge: number): string;
+  /** A `Set-Cookie` header that deletes the cookie. */
+  expire(): string;
+}
+
+export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap): CookieCodec {
+  // A bounded memo of opened seals (insertion order evicts oldest). Only valid seals are
+  // kept; the seal's own expiry is checked again on every hit.
+  const opened = new Map<string, SessionPayload & { exp: number }>();
+  const attributes = `Path=/; HttpOnly; SameSite=${cookie.sameSite[0].toUpperCase()}${cookie.sameSite.slice(1)}${
+    cookie.secure ? "; Secure" : ""
+  }`;
+
+  return {
+    name: cookie.name,
+    async seal(payload, ttl) {
+      const value = await sealData(payload, { password: secrets, ttl });
+      return value;
+    },
+    async unseal(value) {
+      const hit = opened.get(value);
+      if (hit) {
+        if (hit.exp > Date.now()) return hit;
+        opened.delete(value);
+        return null;
+      }
+      if (value.length > 4096 || !value.startsWith("Fe26.2*")) return null;
+      let data: unknown;
+      try {
+        data = await unsealData(value, { password: secrets, ttl: 0 });
+      } catch {
+        return null; // tampered, or sealed with a secret we no longer hold
+      }
+      if (!isPayload(data)) return null; // iron-session answers {} for expired seals
+      const exp = Number(value.split("*")[5]) || 0; // iron: Fe26.2*id*salt*iv*data*expiry(ms)*…
+      if (opened.size >= CACHE_LIMIT) opened.delete(opened.keys().next().value as string);
+      const entry = { ...data, exp: exp > 0 ? exp : Number.POSITIVE_INFINITY };
+      opened.set(value, entry);
+      return entry;
+    },
+    read(header) {
+      if (!header) return null;
+      for (const part of header.split(";")) {
+        const eq = part.indexOf("=");
+        if (eq > 0 && part.slice(0, eq).trim() === cookie.name) {
+          const value = part.slice(eq + 1).trim();
+          return value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+        }
+      }
+      return null;
+    },
+    serialize(value, maxAge) {
+      return `${cookie.name}=${value}; Max-Age=${Math.max(0, Math.floor(maxAge))}; ${attributes}`;
+    },
+    expire() {
+      return `${cookie.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`;
+    },
+  };
+}

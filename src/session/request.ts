@@ -1,0 +1,117 @@
+// One request's view of its session: cookie in, user loaded lazily once, Set-Cookie out.
+import type { Config } from "../config.js";
+import type { CookieCodec, SessionPayload } from "./cookie.js";
+import { type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "./store.js";
+
+export interface SessionDeps {
+  codec: CookieCodec;
+  store: SessionStore;
+  limits: Config["session"];
+  /** Seconds since the epoch; injectable so tests can move time. */
+  now: () => number;
+}
+
+interface Active {
+  payload: SessionPayload;
+  record: SessionRecord;
+  user: CurrentUser;
+}
+
+/**
+ * Reads the session cookie of one request. Nothing touches the database until
+ * `getUser()` is called, and then only once. Knows nothing of GraphQL.
+ */
+export class RequestSession {
+  /** Set-Cookie headers for the response. */
+  readonly outgoing: string[] = [];
+  private loaded: Promise<Active | null> | undefined;
+  private readonly cookieValue: string | null;
+
+  constructor(
+    private readonly deps: SessionDeps,
+    cookieHeader: string | null,
+    private readonly userAgent: string | null,
+  ) {
+    this.cookieValue = deps.codec.read(cookieHeader);
+  }
+
+  /** Whether the request carried a session cookie at all (valid or not). */
+  get hasCookie(): boolean {
+    return this.cookieValue !== null;
+  }
+
+  /** The signed-in user, or null. Resolves the cookie and the database at most once. */
+  async getUser(): Promise<CurrentUser | null> {
+    this.loaded ??= this.resolve();
+    return (await this.loaded)?.user ?? null;
+  }
+
+  /** The current session's id, or null when anonymous. */
+  async getSessionId(): Promise<string | null> {
+    this.loaded ??= this.resolve();
+    return (await this.loaded)?.record.id ?? null;
+  }
+
+  private async resolve(): Promise<Active | null> {
+    if (!this.cookieValue) return null;
+    const payload = await this.deps.codec.unseal(this.cookieValue);
+    if (!payload || !isUuid(payload.sid)) return this.reject();
+    const { absoluteTimeout, idleTimeout, renewInterval } = this.deps.limits;
+    const now = this.deps.now();
+    if (now - payload.iat >= absoluteTimeout) return this.reject();
+    const record = await this.deps.store.load(payload.sid);
+    if (!record || record.userId !== payload.uid) return this.reject();
+    const created = Math.floor(record.createdAt.getTime() / 1000);
+    const lastSeen = Math.floor(record.lastSeenAt.getTime() / 1000);
+    if (now - created >= absoluteTimeout || now - lastSeen >= idleTimeout) {
+      await this.deps.store.end(record.id, record.userId);
+      return this.reject();
+    }
+    if (now - lastSeen >= renewInterval) {
+      await this.deps.store.touch(record.id, new Date(now * 1000));
+      await this.issue({ ...payload, rat: now });
+    }
+    const { user, ...session } = record;
+    return { payload, record: session, user };
+  }
+
+  /** A cookie that does not open or no longer matches a live session: anonymous, and cleared. */
+  private reject(): null {
+    this.outgoing.push(this.deps.codec.expire());
+    return null;
+  }
+
+  private async issue(payload: SessionPayload): Promise<void> {
+    const remaining = payload.iat + this.deps.limits.absoluteTimeout - this.deps.now();
+    const value = await this.deps.codec.seal(payload, remaining);
+    this.outgoing.length = 0;
+    this.outgoing.push(this.deps.codec.serialize(value, remaining));
+  }
+
+  /** Signs `user` in on a brand-new session row and cookie (no fixation). */
+  async start(user: CurrentUser): Promise<void> {
+    // Signing in over an existing session replaces it rather than leaving it alive.
+    const previous = this.cookieValue ? await (this.loaded ??= this.resolve()) : null;
+    if (previous) await this.deps.store.end(previous.record.id, previous.record.userId);
+    const record = await this.deps.store.create(user.id, this.userAgent);
+    const now = this.deps.now();
+    const payload: SessionPayload = { v: 1, sid: record.id, uid: user.id, iat: now, rat: now };
+    await this.issue(payload);
+    this.loaded = Promise.resolve({ payload, record, user });
+  }
+
+  /** Ends this session on the server and expires the cookie. Idempotent. */
+  async end(): Promise<void> {
+    const active = await this.getUser().then(() => this.loaded);
+    if (active) await this.deps.store.end(active.record.id, active.record.userId);
+    this.outgoing.length = 0;
+    if (this.cookieValue !== null || active) this.outgoing.push(this.deps.codec.expire());
+    this.loaded = Promise.resolve(null);
+  }
+
+  /** Re-seals the current session (after a password change) so the cookie stays fresh. */
+  async reissue(): Promise<void> {
+    const active = await this.getUser().then(() => this.loaded);
+    if (active) await this.issue({ ...active.payload, rat: this.deps.now() });
+  }
+}

@@ -1,0 +1,94 @@
+// The Yoga instance: schema, context factory, cookies out, GraphiQL, health, error masking.
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import type { Config } from "./config.js";
+import { type Context, type ContextDeps, createContextFactory } from "./context.js";
+import type { RequestSession } from "./session/request.js";
+import { schema } from "./schema/index.js";
+
+export interface YogaDeps extends ContextDeps {
+  /** Resolves when the database answers; used by `GET /ready`. */
+  ping(): Promise<void>;
+}
+
+export type App = YogaServerInstance<Record<string, never>, Context>;
+
+/** Writes each session's Set-Cookie headers onto the response of its request. */
+function useSessionCookies(sessions: WeakMap<Request, RequestSession[]>): Plugin {
+  return {
+    onResponse({ request, response }) {
+      for (const session of sessions.get(request) ?? []) {
+        for (const header of session.outgoing) response.headers.append("set-cookie", header);
+      }
+    },
+  };
+}
+
+/** `GET /health` while the process lives; `GET /ready` while the database answers. */
+function useHealth(ping: () => Promise<void>, timeoutMs: number): Plugin {
+  return {
+    async onRequest({ url, endResponse, fetchAPI }) {
+      if (url.pathname === "/health") {
+        endResponse(Response.json({ status: "ok" }));
+      } else if (url.pathname === "/ready") {
+        let timer: NodeJS.Timeout | undefined;
+        const timeout = new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
+        });
+        const ready = await Promise.race([ping(), timeout]).then(
+          () => true,
+          () => false,
+        );
+        clearTimeout(timer);
+        endResponse(
+          new fetchAPI.Response(JSON.stringify({ status: ready ? "ready" : "database unreachable" }), {
+            status: ready ? 200 : 503,
+            headers: { "content-type": "application/json" },
+          }),
+        );
+      }
+    },
+  };
+}
+
+export function createApp(deps: YogaDeps): App {
+  const { config, log } = deps;
+  const sessions = new WeakMap<Request, RequestSession[]>();
+  const buildContext = createContextFactory(deps);
+  return createYoga<Record<string, never>, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql: { title: "Hogwarts GraphQL", credentials: "same-origin" },
+    renderGraphiQL,
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(" ")),
+      info: (...args) => log.info(args.map(String).join(" ")),
+      warn: (...args) => log.warn(args.map(String).join(" ")),
+      error: (...args) => log.error(args.map(String).join(" ")),
+    },
+    maskedErrors: {
+      isDev: config.detailedErrors,
+      // Expected errors (GraphQLErrors we threw) pass; anything else is logged here and
+      // reaches the client as "Unexpected error." with no details.
+      maskError(error, message, isDev) {
+        const masked = maskError(error, message, isDev);
+        if (masked !== error) {
+          const original = (error as { originalError?: unknown }).originalError ?? error;
+          log.error({ err: original }, "unexpected error");
+        }
+        return masked;
+      },
+    },
+    context: ({ request }) => {
+      const ctx = buildContext({ request });
+      const list = sessions.get(request);
+      if (list) list.push(ctx.session);
+      else sessions.set(request, [ctx.session]);
+      return ctx;
+    },
+    plugins: [useHealth(deps.ping, 2000), useSessionCookies(sessions)],
+  });
+}
+
+export type { Config };
