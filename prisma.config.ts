@@ -8,8 +8,7 @@ import { defineConfig } from "prisma/config";
 // how this project migrates instead (see src/db/migrate.ts); a native engine, when
 // present, is always preferred.
 const enginesDir = path.join(import.meta.dirname, "node_modules/@prisma/engines");
-const hasNativeEngine =
-  existsSync(enginesDir) && readdirSync(enginesDir).some((f) => f.startsWith("schema-engine-"));
+const hasNativeEngine = existsSync(enginesDir) && readdirSync(enginesDir).some((f) => f.startsWith("schema-engine-"));
 if (!hasNativeEngine && !process.env.PRISMA_SCHEMA_ENGINE_BINARY) {
   process.env.PRISMA_SCHEMA_ENGINE_BINARY = path.join(import.meta.dirname, "scripts/no-native-engine.sh");
 }

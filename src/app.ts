@@ -20,6 +20,8 @@ export interface BuildOptions {
   log?: Logger;
   /** Seconds since the epoch; tests pass a clock they can move. */
   now?: () => number;
+  /** Called with the SQL of every query. */
+  onQuery?: (sql: string) => void;
 }
 
 /**
@@ -29,7 +31,7 @@ export interface BuildOptions {
 export async function buildApplication(config: Config, options: BuildOptions = {}): Promise<Application> {
   const log = options.log ?? createLogger(config);
   const secrets = resolveSecrets(config, (message) => log.warn(message));
-  const db = await openDatabase(config);
+  const db = await openDatabase(config, { onQuery: options.onQuery });
   try {
     if (config.migrateOnStart) {
       const applied = await migrate(db, config.databaseUrl);

@@ -27,11 +27,15 @@ export interface ContextDeps extends SessionDeps {
   log: Logger;
 }
 
+/**
+ * Builds the context on Yoga's own initial context object, so that `ctx.user` written by
+ * `getUser()` is seen by every resolver and scope of the request.
+ */
 export function createContextFactory(deps: ContextDeps) {
-  return ({ request }: { request: Request }): Context => {
+  return (initial: { request: Request }): Context => {
+    const { request } = initial;
     const session = new RequestSession(deps, request.headers.get("cookie"), request.headers.get("user-agent"));
-    const ctx: Context = {
-      request,
+    const ctx = Object.assign(initial, {
       config: deps.config,
       prisma: deps.prisma,
       sessions: deps.store,
@@ -43,7 +47,7 @@ export function createContextFactory(deps: ContextDeps) {
         ctx.user = user;
         return user;
       },
-    };
+    }) as Context;
     return ctx;
   };
 }

@@ -22,7 +22,10 @@ const REDACT = [
   "*.sessionSecret",
 ];
 
-export function createLogger(config: Pick<Config, "logLevel" | "nodeEnv">, destination?: pino.DestinationStream): Logger {
+export function createLogger(
+  config: Pick<Config, "logLevel" | "nodeEnv">,
+  destination?: pino.DestinationStream,
+): Logger {
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     redact: { paths: REDACT, censor: "[redacted]" },

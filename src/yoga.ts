@@ -3,8 +3,8 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "./config.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
-import type { RequestSession } from "./session/request.js";
 import { schema } from "./schema/index.js";
+import type { RequestSession } from "./session/request.js";
 
 export interface YogaDeps extends ContextDeps {
   /** Resolves when the database answers; used by `GET /ready`. */
@@ -80,8 +80,9 @@ export function createApp(deps: YogaDeps): App {
         return masked;
       },
     },
-    context: ({ request }) => {
-      const ctx = buildContext({ request });
+    context: (initial) => {
+      const ctx = buildContext(initial);
+      const request = initial.request;
       const list = sessions.get(request);
       if (list) list.push(ctx.session);
       else sessions.set(request, [ctx.session]);

@@ -10,10 +10,7 @@ export const USERNAME_MAX = 64;
 export function normalizeUsername(raw: string, argument = "username"): string {
   const name = raw.normalize("NFKC").trim().toLowerCase();
   if (name.length === 0 || name.length > USERNAME_MAX || !/^[\p{L}\p{N}._-]+$/u.test(name)) {
-    throw badInput(
-      `${argument} must be 1 to ${USERNAME_MAX} letters, digits, '.', '_' or '-'`,
-      argument,
-    );
+    throw badInput(`${argument} must be 1 to ${USERNAME_MAX} letters, digits, '.', '_' or '-'`, argument);
   }
   return name;
 }

@@ -22,10 +22,25 @@ export interface Database {
 /** `memory://` keeps PGlite in memory (tests); anything else is a directory. */
 export const IN_MEMORY = "memory://";
 
+export interface OpenOptions {
+  /** Called with the SQL of every query (tests count round trips with it). */
+  onQuery?: (sql: string) => void;
+}
+
+function clientOptions(options: OpenOptions) {
+  return options.onQuery ? { log: [{ emit: "event" as const, level: "query" as const }] } : {};
+}
+
+function listen(prisma: PrismaClient, options: OpenOptions): PrismaClient {
+  const onQuery = options.onQuery;
+  if (onQuery) (prisma as PrismaClient<"query">).$on("query", (event) => onQuery(event.query));
+  return prisma;
+}
+
 /** Milliseconds to wait for a PostgreSQL connection before failing the query. */
 const CONNECT_TIMEOUT_MS = 5000;
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, options: OpenOptions): Promise<Database> {
   const inMemory = dataDir === IN_MEMORY;
   let release = () => {};
   let dir: string | undefined;
@@ -36,7 +51,7 @@ async function openPglite(dataDir: string): Promise<Database> {
   }
   try {
     const pglite = await PGlite.create(dir);
-    const prisma = new PrismaClient({ adapter: new PrismaPGlite(pglite) });
+    const prisma = listen(new PrismaClient({ adapter: new PrismaPGlite(pglite), ...clientOptions(options) }), options);
     return {
       prisma,
       kind: "pglite",
@@ -53,9 +68,9 @@ async function openPglite(dataDir: string): Promise<Database> {
   }
 }
 
-function openPostgres(url: string): Database {
+function openPostgres(url: string, options: OpenOptions): Database {
   const pool = { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 10 };
-  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  const prisma = listen(new PrismaClient({ adapter: new PrismaPg(pool), ...clientOptions(options) }), options);
   return {
     prisma,
     kind: "postgresql",
@@ -65,6 +80,9 @@ function openPostgres(url: string): Database {
 }
 
 /** Opens the database the configuration names. PGlite takes an exclusive lock on its directory. */
-export async function openDatabase(config: Pick<Config, "databaseUrl" | "dataDir">): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl) : openPglite(config.dataDir);
+export async function openDatabase(
+  config: Pick<Config, "databaseUrl" | "dataDir">,
+  options: OpenOptions = {},
+): Promise<Database> {
+  return config.databaseUrl ? openPostgres(config.databaseUrl, options) : openPglite(config.dataDir, options);
 }

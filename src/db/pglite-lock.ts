@@ -28,11 +28,14 @@ export function lockDataDir(dir: string): () => void {
       writeSync(fd, String(process.pid));
       closeSync(fd);
       let released = false;
-      return () => {
+      const release = () => {
         if (released) return;
         released = true;
+        process.off("exit", release);
         rmSync(file, { force: true });
       };
+      process.on("exit", release); // also on process.exit() from a command-line script
+      return release;
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const owner = Number.parseInt(readFileSync(file, "utf8"), 10);

@@ -45,7 +45,10 @@ export async function openSchemaEngine(
 /** Reads `prisma/migrations` the way the Prisma CLI hands it to the engine. */
 export async function readMigrations(baseDir = MIGRATIONS_DIR): Promise<MigrationList> {
   const entries = await readdir(baseDir, { withFileTypes: true }).catch(() => []);
-  const dirs = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const dirs = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const lockPath = path.join(baseDir, "migration_lock.toml");
   const lock = await readFile(lockPath, "utf8").catch(() => null);
   return {

@@ -1,6 +1,7 @@
 // A user's sessions: listing, revoking, signing out everywhere, changing the password.
-import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from "../auth/password.js";
+
 import { isCommonPassword } from "../auth/common-passwords.js";
+import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from "../auth/password.js";
 import { badInput, invalidCredentials } from "../errors.js";
 import type { SessionRecord } from "../session/store.js";
 import { builder } from "./builder.js";
@@ -64,7 +65,7 @@ builder.mutationField("revokeSession", (t) =>
     args: { id: t.arg.id({ required: true }) },
     resolve: async (_root, args, ctx) => {
       const parsed = fromGlobalId(String(args.id));
-      if (!parsed || parsed.type !== "Session") return false;
+      if (parsed?.type !== "Session") return false;
       const userId = ctx.user.id;
       if (parsed.id === (await ctx.session.getSessionId())) {
         await ctx.session.end();

@@ -1,9 +1,9 @@
 // The User type and `me`.
 import type { CurrentUser } from "../session/store.js";
+import { currentUserSelect } from "../session/store.js";
 import { builder } from "./builder.js";
 import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 import { HouseEnum, RoleEnum } from "./scalars.js";
-import { currentUserSelect } from "../session/store.js";
 
 export const UserRef = builder.objectRef<CurrentUser>("User").implement({
   description: "Someone who can sign in: a student or a professor.",

@@ -42,14 +42,17 @@ export class RequestSession {
 
   /** The signed-in user, or null. Resolves the cookie and the database at most once. */
   async getUser(): Promise<CurrentUser | null> {
-    this.loaded ??= this.resolve();
-    return (await this.loaded)?.user ?? null;
+    return (await this.active())?.user ?? null;
   }
 
   /** The current session's id, or null when anonymous. */
   async getSessionId(): Promise<string | null> {
+    return (await this.active())?.record.id ?? null;
+  }
+
+  private active(): Promise<Active | null> {
     this.loaded ??= this.resolve();
-    return (await this.loaded)?.record.id ?? null;
+    return this.loaded;
   }
 
   private async resolve(): Promise<Active | null> {
@@ -91,7 +94,7 @@ export class RequestSession {
   /** Signs `user` in on a brand-new session row and cookie (no fixation). */
   async start(user: CurrentUser): Promise<void> {
     // Signing in over an existing session replaces it rather than leaving it alive.
-    const previous = this.cookieValue ? await (this.loaded ??= this.resolve()) : null;
+    const previous = this.cookieValue ? await this.active() : null;
     if (previous) await this.deps.store.end(previous.record.id, previous.record.userId);
     const record = await this.deps.store.create(user.id, this.userAgent);
     const now = this.deps.now();
@@ -102,7 +105,7 @@ export class RequestSession {
 
   /** Ends this session on the server and expires the cookie. Idempotent. */
   async end(): Promise<void> {
-    const active = await this.getUser().then(() => this.loaded);
+    const active = await this.active();
     if (active) await this.deps.store.end(active.record.id, active.record.userId);
     this.outgoing.length = 0;
     if (this.cookieValue !== null || active) this.outgoing.push(this.deps.codec.expire());
@@ -111,7 +114,7 @@ export class RequestSession {
 
   /** Re-seals the current session (after a password change) so the cookie stays fresh. */
   async reissue(): Promise<void> {
-    const active = await this.getUser().then(() => this.loaded);
+    const active = await this.active();
     if (active) await this.issue({ ...active.payload, rat: this.deps.now() });
   }
 }

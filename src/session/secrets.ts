@@ -17,7 +17,10 @@ export const MIN_SECRET_LENGTH = 32;
  * Keep an id with its secret for good: a cookie names the id it was sealed with.
  */
 export function parseSecrets(raw: string): SecretMap {
-  const parts = raw.split(",").map((p) => p.trim()).filter(Boolean);
+  const parts = raw
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
   const map: SecretMap = {};
   for (const part of parts) {
     const match = /^(\d{1,9}):(.+)$/.exec(part);
@@ -26,7 +29,9 @@ export function parseSecrets(raw: string): SecretMap {
       throw new ConfigError("SESSION_SECRET with several secrets must write each as ID:SECRET, e.g. 2:new,1:old");
     }
     if (secret.length < MIN_SECRET_LENGTH) {
-      throw new ConfigError(`SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (each secret, id:secret form too)`);
+      throw new ConfigError(
+        `SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (each secret, id:secret form too)`,
+      );
     }
     if (map[id]) throw new ConfigError(`SESSION_SECRET names id ${id} twice`);
     map[id] = secret;

@@ -81,10 +81,10 @@ ALTER TABLE "Session" ADD CONSTRAINT "Session_userId_fkey" FOREIGN KEY ("userId"
 -- AddForeignKey
 ALTER TABLE "PointAward" ADD CONSTRAINT "PointAward_awardedById_fkey" FOREIGN KEY ("awardedById") REFERENCES "User"("id") ON DELETE SET NULL ON UPDATE CASCADE;
 
--- Constraints Prisma's schema language cannot express.
+-- Constraints that the Prisma schema language cannot express.
 ALTER TABLE "Student" ADD CONSTRAINT "Student_year_check" CHECK ("year" BETWEEN 1 AND 7);
 ALTER TABLE "PointAward" ADD CONSTRAINT "PointAward_points_check" CHECK ("points" <> 0 AND "points" BETWEEN -100 AND 100);
 ALTER TABLE "PointAward" ADD CONSTRAINT "PointAward_reason_check" CHECK (char_length("reason") BETWEEN 1 AND 200);
 
--- The four houses exist from the start; awards only ever increment these rows.
+-- The four houses exist from the start, and awards only ever increment these rows.
 INSERT INTO "HousePoints" ("house", "points") VALUES ('GRYFFINDOR', 0), ('HUFFLEPUFF', 0), ('RAVENCLAW', 0), ('SLYTHERIN', 0);

@@ -1,0 +1,40 @@
+// Fresh databases for tests: in-memory PGlite, or a new database on the PostgreSQL server.
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+
+export type Backend = "pglite" | "postgresql";
+
+/** Every database-touching suite runs on both. */
+export const BACKENDS: Backend[] = ["pglite", "postgresql"];
+
+/** The server that CI and developers have; its `test` database is only used to create others. */
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+
+export interface TestDatabase {
+  /** null for PGlite. */
+  url: string | null;
+  drop(): Promise<void>;
+}
+
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates an empty database (PostgreSQL) or names an in-memory one (PGlite). */
+export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
+  if (backend === "pglite") return { url: null, drop: async () => {} };
+  const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+  };
+}

@@ -1,0 +1,16 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  // Node loads graphql's CommonJS build for dependencies; make our own imports use the same
+  // copy (graphql refuses to mix its .mjs and .js realms).
+  resolve: { alias: [{ find: /^graphql$/, replacement: "graphql/index.js" }] },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    pool: "forks",
+    // Two cores: PGlite (WASM) and argon2 are CPU-heavy; two files at a time.
+    maxWorkers: 2,
+    reporters: ["default"],
+  },
+});
