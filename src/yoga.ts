@@ -1,4 +1,5 @@
 // The Yoga instance: schema, context factory, cookies out, GraphiQL, health, error masking.
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Config } from "./config.js";
@@ -51,6 +52,28 @@ function useHealth(ping: () => Promise<void>, timeoutMs: number): Plugin {
   };
 }
 
+/** Headers that mark a GET (or form-typed POST) as sent by a script, not a cross-site form. */
+export const CSRF_HEADERS = ["x-graphql-yoga-csrf", "graphql-preflight", "apollo-require-preflight"];
+
+/**
+ * CORS that fails closed: only origins listed in CORS_ORIGINS get
+ * Access-Control-Allow-Origin (and credentials); any other origin gets no CORS headers.
+ */
+function corsFor(allowed: readonly string[]) {
+  const set = new Set(allowed);
+  return (request: Request) => {
+    const origin = request.headers.get("origin");
+    if (!origin || !set.has(origin)) return false as const;
+    return {
+      origin,
+      credentials: true,
+      methods: ["GET", "POST"],
+      allowedHeaders: ["content-type", "accept", ...CSRF_HEADERS],
+      maxAge: 600,
+    };
+  };
+}
+
 export function createApp(deps: YogaDeps): App {
   const { config, log } = deps;
   const sessions = new WeakMap<Request, RequestSession[]>();
@@ -88,7 +111,13 @@ export function createApp(deps: YogaDeps): App {
       else sessions.set(request, [ctx.session]);
       return ctx;
     },
-    plugins: [useHealth(deps.ping, 2000), useSessionCookies(sessions)],
+    cors: corsFor(config.corsOrigins),
+    plugins: [
+      useHealth(deps.ping, 2000),
+      // Form posts and header-less GETs can come from any site without a preflight: refuse them.
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      useSessionCookies(sessions),
+    ],
   });
 }
 
