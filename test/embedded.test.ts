@@ -8,6 +8,8 @@ import { runScript, startServer } from "./helpers/process.js";
 const dataDir = mkdtempSync(path.join(tmpdir(), "hogwarts-embedded-"));
 const env = { DATA_DIR: dataDir, NODE_ENV: "development", DATABASE_URL: "", SESSION_SECRET: "" };
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+/** A session cookie from the first server, replayed against the restarted one. */
+let firstCookie = "";
 
 async function gql(url: string, query: string, cookie?: string) {
   const response = await fetch(`${url}/graphql`, {
@@ -23,8 +25,21 @@ describe("the embedded database", () => {
     const server = await startServer(env);
     try {
       expect(server.output()).toMatch(/migrations applied/);
+      expect(server.output()).toMatch(/SESSION_SECRET is not set: using the development secret kept in/);
       const { body } = await gql(server.url, "{ houses { house } }");
       expect(body.data.houses).toHaveLength(4);
+      const login = await gql(
+        server.url,
+        'mutation { login(username: "luna", password: "nargles-and-wrackspurts") { id } }',
+      );
+      firstCookie = login.response.headers.getSetCookie()[0].split(";")[0];
+
+      const page = await fetch(`${server.url}/graphql`, { headers: { accept: "text/html" } });
+      const html = await page.text();
+      expect(page.status).toBe(200);
+      expect(html).toMatch(/<title>Hogwarts GraphQL<\/title>/);
+      // GraphiQL is bundled into the page: nothing loads from a CDN
+      expect(html).not.toMatch(/<script[^>]+src="https?:|<link[^>]+href="https?:|unpkg\.com|jsdelivr/);
 
       const second = await runScript(
         "scripts/user-create.ts",
@@ -69,6 +84,9 @@ describe("the embedded database", () => {
         'mutation { login(username: "snape", password: "half-blood-prince") { role house } }',
       );
       expect(login.body).toEqual({ data: { login: { role: "PROFESSOR", house: "SLYTHERIN" } } });
+      // the generated development secret survived the restart, and so did Luna's session
+      const me = await gql(server.url, "{ me { username } }", firstCookie);
+      expect(me.body).toEqual({ data: { me: { username: "luna" } } });
       // the demo data were seeded once, not twice
       const cookie = login.response.headers.getSetCookie()[0].split(";")[0];
       const students = await gql(server.url, "{ students(house: GRYFFINDOR) { totalCount } }", cookie);
@@ -105,11 +123,13 @@ describe("the embedded database", () => {
         /no password/,
       ],
     ];
-    for (const [args, input, message] of cases) {
-      const result = await runScript("scripts/user-create.ts", args, env, input);
-      expect(result.code, args.join(" ")).toBe(1);
-      expect(result.stderr).toMatch(message);
-    }
+    const results = await Promise.all(
+      cases.map(([args, input]) => runScript("scripts/user-create.ts", args, env, input)),
+    );
+    results.forEach((result, i) => {
+      expect(result.code, cases[i][0].join(" ")).toBe(1);
+      expect(result.stderr).toMatch(cases[i][2]);
+    });
     const check = await runScript(
       "scripts/user-create.ts",
       ["--username", "neville", "--display-name", "Neville", "--role", "STUDENT", "--house", "GRYFFINDOR"],
