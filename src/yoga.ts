@@ -2,7 +2,6 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
-import type { Config } from "./config.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
 import { schema } from "./schema/index.js";
 import type { RequestSession } from "./session/request.js";
@@ -120,5 +119,3 @@ export function createApp(deps: YogaDeps): App {
     ],
   });
 }
-
-export type { Config };
