@@ -14,6 +14,8 @@ import { BACKENDS, createTestDatabase } from "./helpers/database.js";
 const OLD = "o".repeat(40);
 const NEW = "n".repeat(40);
 const ME = "{ me { username } }";
+/** Three starts on the same on-disk data: slow on PGlite when the machine is busy. */
+const RESTARTS = 300_000;
 
 /** The secret id a seal names: `Fe26.2*<id>*…`. */
 const sealedWith = (cookie: string | null) => cookie?.split("*")[1];
@@ -52,46 +54,50 @@ describe.each(BACKENDS)("SESSION_SECRET rotation across restarts (%s)", (backend
     return res.body.data?.me?.username ?? null;
   }
 
-  it("keeps older-secret cookies working while listed, seals with the newest, and drops them once removed", async () => {
-    // 1. one secret, written bare (it has id 1)
-    const [idle, busy] = await withSecret(OLD, async (app) => {
-      const a = app.client();
-      const b = app.client();
-      await a.login(DEMO.harry.username, DEMO.harry.password);
-      await b.login(DEMO.luna.username, DEMO.luna.password);
-      expect([sealedWith(a.cookie), sealedWith(b.cookie)]).toEqual(["1", "1"]);
-      return [a.cookie, b.cookie];
-    });
+  it(
+    "keeps older-secret cookies working while listed, seals with the newest, and drops them once removed",
+    async () => {
+      // 1. one secret, written bare (it has id 1)
+      const [idle, busy] = await withSecret(OLD, async (app) => {
+        const a = app.client();
+        const b = app.client();
+        await a.login(DEMO.harry.username, DEMO.harry.password);
+        await b.login(DEMO.luna.username, DEMO.luna.password);
+        expect([sealedWith(a.cookie), sealedWith(b.cookie)]).toEqual(["1", "1"]);
+        return [a.cookie, b.cookie];
+      });
 
-    // 2. a new secret with a higher id is added in front; the old one stays listed
-    const [fresh, renewed] = await withSecret(`2:${NEW},1:${OLD}`, async (app) => {
-      expect(await whoIs(app, idle)).toBe("harry");
-      const c = app.client();
-      await c.login(DEMO.mcgonagall.username, DEMO.mcgonagall.password);
-      expect(sealedWith(c.cookie)).toBe("2");
-      // an old cookie in use is re-sealed with the newest secret at its next renewal
-      app.clock.advance(300);
-      const b = app.client();
-      b.cookie = busy;
-      expect((await b.gql(ME)).body.data).toEqual({ me: { username: "luna" } });
-      expect(b.cookie).not.toBe(busy);
-      expect(sealedWith(b.cookie)).toBe("2");
-      return [c.cookie, b.cookie];
-    });
+      // 2. a new secret with a higher id is added in front; the old one stays listed
+      const [fresh, renewed] = await withSecret(`2:${NEW},1:${OLD}`, async (app) => {
+        expect(await whoIs(app, idle)).toBe("harry");
+        const c = app.client();
+        await c.login(DEMO.mcgonagall.username, DEMO.mcgonagall.password);
+        expect(sealedWith(c.cookie)).toBe("2");
+        // an old cookie in use is re-sealed with the newest secret at its next renewal
+        app.clock.advance(300);
+        const b = app.client();
+        b.cookie = busy;
+        expect((await b.gql(ME)).body.data).toEqual({ me: { username: "luna" } });
+        expect(b.cookie).not.toBe(busy);
+        expect(sealedWith(b.cookie)).toBe("2");
+        return [c.cookie, b.cookie];
+      });
 
-    // 3. the old secret is removed: its cookies are anonymous, never an error
-    await withSecret(`2:${NEW}`, async (app) => {
-      const c = app.client();
-      c.cookie = idle;
-      const res = await c.gql(ME);
-      expect(res.status).toBe(200);
-      expect(res.body).toEqual({ data: { me: null } });
-      expect(c.lastSetCookie.some((l) => /^session=; Max-Age=0/.test(l))).toBe(true);
-      expect(await whoIs(app, busy)).toBeNull();
-      expect(await whoIs(app, fresh)).toBe("mcgonagall");
-      expect(await whoIs(app, renewed)).toBe("luna");
-    });
-  });
+      // 3. the old secret is removed: its cookies are anonymous, never an error
+      await withSecret(`2:${NEW}`, async (app) => {
+        const c = app.client();
+        c.cookie = idle;
+        const res = await c.gql(ME);
+        expect(res.status).toBe(200);
+        expect(res.body).toEqual({ data: { me: null } });
+        expect(c.lastSetCookie.some((l) => /^session=; Max-Age=0/.test(l))).toBe(true);
+        expect(await whoIs(app, busy)).toBeNull();
+        expect(await whoIs(app, fresh)).toBe("mcgonagall");
+        expect(await whoIs(app, renewed)).toBe("luna");
+      });
+    },
+    RESTARTS,
+  );
 });
 
 describe("SESSION_SECRET format", () => {
@@ -155,7 +161,7 @@ describe("production start-up", () => {
       execFile(
         process.execPath,
         ["--import", "tsx", "src/server.ts"],
-        { cwd: root, env: env(secret), timeout: 60_000 },
+        { cwd: root, env: env(secret), timeout: 120_000 },
         (error, stdout, stderr) => resolve({ code: error ? ((error.code as number) ?? null) : 0, stdout, stderr }),
       );
     });
@@ -179,7 +185,7 @@ describe("production start-up", () => {
       );
     }
     expect(readdirSync(dataDir)).toEqual([]); // refused before touching any data
-  });
+  }, 180_000);
 
   it("starts with a good secret (the refusal above is about the secret, not the test)", async () => {
     const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
@@ -190,7 +196,7 @@ describe("production start-up", () => {
     started.push(child);
     let output = "";
     const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 60_000);
+      const timer = setTimeout(() => resolve(false), 120_000);
       const onData = (chunk: Buffer) => {
         output += chunk.toString();
         if (output.includes("GraphQL API ready")) {
@@ -209,5 +215,5 @@ describe("production start-up", () => {
     const exited = new Promise((resolve) => child.on("exit", resolve));
     child.kill("SIGTERM");
     await exited;
-  });
+  }, 180_000);
 });
