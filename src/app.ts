@@ -46,7 +46,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     config,
     log,
     prisma: db.prisma,
-    store: createSessionStore(db.prisma),
+    store: createSessionStore(db.prisma, config.session),
     codec: createCookieCodec(config.cookie, secrets),
     limits: config.session,
     now: options.now ?? (() => Math.floor(Date.now() / 1000)),

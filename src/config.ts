@@ -129,6 +129,15 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("DETAILED_ERRORS cannot be on when NODE_ENV=production");
   }
   const day = 24 * 60 * 60;
+  const session = {
+    absoluteTimeout: int(env, "SESSION_ABSOLUTE_TIMEOUT", 7 * day, 60, 366 * day),
+    idleTimeout: int(env, "SESSION_IDLE_TIMEOUT", day, 60, 366 * day),
+    renewInterval: int(env, "SESSION_RENEW_INTERVAL", 5 * 60, 0, day),
+  };
+  // Use is recorded at most every renew interval, so a longer one would end sessions in use.
+  if (session.renewInterval >= session.idleTimeout) {
+    throw new ConfigError("SESSION_RENEW_INTERVAL must be shorter than SESSION_IDLE_TIMEOUT");
+  }
   return {
     nodeEnv,
     databaseUrl: databaseUrl(env),
@@ -139,11 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     corsOrigins: origins(env),
     redisUrl: env.REDIS_URL?.trim() || null,
     cookie: { name: cookieName, secure, sameSite },
-    session: {
-      absoluteTimeout: int(env, "SESSION_ABSOLUTE_TIMEOUT", 7 * day, 60, 366 * day),
-      idleTimeout: int(env, "SESSION_IDLE_TIMEOUT", day, 60, 366 * day),
-      renewInterval: int(env, "SESSION_RENEW_INTERVAL", 5 * 60, 0, day),
-    },
+    session,
     migrateOnStart: bool(env, "MIGRATE_ON_START", !production),
     seedOnStart: bool(env, "SEED_ON_START", !production),
     detailedErrors,

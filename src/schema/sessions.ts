@@ -2,7 +2,7 @@
 
 import { isCommonPassword } from "../auth/common-passwords.js";
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from "../auth/password.js";
-import { badInput, invalidCredentials } from "../errors.js";
+import { badInput, invalidCredentials, unauthenticated } from "../errors.js";
 import type { SessionRecord } from "../session/store.js";
 import { builder } from "./builder.js";
 import { fromGlobalId, NodeRef, nodeLoaders, toGlobalId } from "./node.js";
@@ -29,7 +29,7 @@ const SessionRef = builder.objectRef<SessionRow>("Session").implement({
 nodeLoaders.set("Session", async (id, ctx) => {
   const user = await ctx.getUser();
   if (!user) return null;
-  const row = await ctx.prisma.session.findFirst({ where: { id, userId: user.id } });
+  const row = await ctx.sessions.find(id, user.id, ctx.session.now());
   return row && { ...row, current: row.id === (await ctx.session.getSessionId()) };
 });
 
@@ -39,7 +39,7 @@ builder.queryField("mySessions", (t) =>
     description: "The caller's live sessions, most recently used first.",
     resolve: async (_root, _args, ctx) => {
       const current = await ctx.session.getSessionId();
-      const rows = await ctx.sessions.list(ctx.user.id);
+      const rows = await ctx.sessions.list(ctx.user.id, ctx.session.now());
       return rows.map((row) => ({ ...row, current: row.id === current }));
     },
   }),
@@ -72,7 +72,8 @@ builder.mutationField("revokeSession", (t) =>
         ctx.log.info({ event: "revoke_session", userId, current: true }, "session revoked");
         return true;
       }
-      const ended = await ctx.sessions.end(parsed.id, userId);
+      // Another user's id, a missing id and an expired one all answer false, alike.
+      const ended = await ctx.sessions.end(parsed.id, userId, ctx.session.now());
       if (ended) ctx.log.info({ event: "revoke_session", userId }, "session revoked");
       return ended;
     },
@@ -81,7 +82,7 @@ builder.mutationField("revokeSession", (t) =>
 
 builder.mutationField("changePassword", (t) =>
   t.withAuth({ signedIn: true }).boolean({
-    description: `Sets a new password (${PASSWORD_MIN} to ${PASSWORD_MAX} characters, not a common one). Ends every other session; this one stays.`,
+    description: `Sets a new password (${PASSWORD_MIN} to ${PASSWORD_MAX} characters, not a common one). Ends every other session; this one stays signed in under a new cookie.`,
     args: {
       currentPassword: t.arg.string({ required: true }),
       newPassword: t.arg.string({ required: true }),
@@ -103,12 +104,10 @@ builder.mutationField("changePassword", (t) =>
         throw invalidCredentials();
       }
       const passwordHash = await hashPassword(newPassword);
-      const keep = (await ctx.session.getSessionId()) ?? undefined;
-      await ctx.prisma.$transaction([
-        ctx.prisma.user.update({ where: { id: userId }, data: { passwordHash } }),
-        ctx.prisma.session.deleteMany({ where: { userId, ...(keep ? { id: { not: keep } } : {}) } }),
-      ]);
-      await ctx.session.reissue();
+      // A re-authentication: this session moves to a new id (its old cookie dies with the
+      // others), in the same transaction as the new hash.
+      const done = await ctx.session.rotate(ctx.prisma.user.update({ where: { id: userId }, data: { passwordHash } }));
+      if (!done) throw unauthenticated(); // the session ended meanwhile; nothing changed
       ctx.log.info({ event: "change_password", userId }, "password changed");
       return true;
     },

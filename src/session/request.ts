@@ -1,5 +1,6 @@
 // One request's view of its session: cookie in, user loaded lazily once, Set-Cookie out.
 import type { Config } from "../config.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import type { CookieCodec, SessionPayload } from "./cookie.js";
 import { type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "./store.js";
 
@@ -96,8 +97,8 @@ export class RequestSession {
     // Signing in over an existing session replaces it rather than leaving it alive.
     const previous = this.cookieValue ? await this.active() : null;
     if (previous) await this.deps.store.end(previous.record.id, previous.record.userId);
-    const record = await this.deps.store.create(user.id, this.userAgent);
     const now = this.deps.now();
+    const record = await this.deps.store.create(user.id, this.userAgent, now);
     const payload: SessionPayload = { v: 1, sid: record.id, uid: user.id, iat: now, rat: now };
     await this.issue(payload);
     this.loaded = Promise.resolve({ payload, record, user });
@@ -112,9 +113,24 @@ export class RequestSession {
     this.loaded = Promise.resolve(null);
   }
 
-  /** Re-seals the current session (after a password change) so the cookie stays fresh. */
-  async reissue(): Promise<void> {
+  /**
+   * After a re-authentication (password change): moves this session to a new id, ends
+   * every other session of the user, runs `alsoRun` in the same transaction, and seals a
+   * new cookie. The cookie sent with this request stops working. False when anonymous.
+   */
+  async rotate(alsoRun: Prisma.PrismaPromise<unknown>): Promise<boolean> {
     const active = await this.active();
-    if (active) await this.issue({ ...active.payload, rat: this.deps.now() });
+    if (!active) return false;
+    const record = await this.deps.store.rotate(active.record.id, active.record.userId, alsoRun);
+    if (!record) return false;
+    const payload: SessionPayload = { ...active.payload, sid: record.id, rat: this.deps.now() };
+    await this.issue(payload);
+    this.loaded = Promise.resolve({ payload, record, user: active.user });
+    return true;
+  }
+
+  /** The session clock: seconds since the epoch. */
+  now(): number {
+    return this.deps.now();
   }
 }

@@ -24,13 +24,14 @@ export function parseSecrets(raw: string): SecretMap {
   const map: SecretMap = {};
   for (const part of parts) {
     const match = /^(\d{1,9}):(.+)$/.exec(part);
-    const [id, secret] = match ? [match[1], match[2]] : ["1", part];
+    // iron-session looks the sealing secret up by the number, so "07" must become "7".
+    const [id, secret] = match ? [String(Number(match[1])), match[2]] : ["1", part];
     if (parts.length > 1 && !match) {
       throw new ConfigError("SESSION_SECRET with several secrets must write each as ID:SECRET, e.g. 2:new,1:old");
     }
     if (secret.length < MIN_SECRET_LENGTH) {
       throw new ConfigError(
-        `SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (each secret, id:secret form too)`,
+        `SESSION_SECRET must be at least ${MIN_SECRET_LENGTH} characters (each secret of an ID:SECRET list too): set it to random characters, e.g. \`openssl rand -base64 48\``,
       );
     }
     if (map[id]) throw new ConfigError(`SESSION_SECRET names id ${id} twice`);

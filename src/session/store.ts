@@ -1,6 +1,7 @@
 // Session records in the database: the server-side half of every cookie.
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../db/client.js";
+import type { Prisma } from "../generated/prisma/client.js";
 import type { House, Role } from "../generated/prisma/enums.js";
 
 /** The signed-in user as the API needs it: never the password hash. */
@@ -31,18 +32,49 @@ export const currentUserSelect = {
 /** Longest user agent kept with a session. */
 const USER_AGENT_LIMIT = 512;
 
-export function createSessionStore(prisma: PrismaClient) {
+/** The lifetimes a row is judged by (see `Config["session"]`), in seconds. */
+export interface SessionLimits {
+  absoluteTimeout: number;
+  idleTimeout: number;
+}
+
+/** Prisma filter for rows still within both lifetimes at `now` (seconds since the epoch). */
+function live(limits: SessionLimits, now: number) {
   return {
-    /** Starts a session row with a fresh random id (a new identity on every login). */
-    async create(userId: string, userAgent: string | null): Promise<SessionRecord> {
-      return prisma.session.create({
-        data: { id: randomUUID(), userId, userAgent: userAgent?.slice(0, USER_AGENT_LIMIT) ?? null },
-      });
+    createdAt: { gt: new Date((now - limits.absoluteTimeout) * 1000) },
+    lastSeenAt: { gt: new Date((now - limits.idleTimeout) * 1000) },
+  };
+}
+
+export function createSessionStore(prisma: PrismaClient, limits: SessionLimits) {
+  return {
+    /**
+     * Starts a session row with a fresh random id (a new identity on every login), and
+     * deletes every row already past its idle limit, whoever it belonged to, so that
+     * abandoned sessions do not pile up (an indexed range delete).
+     */
+    async create(userId: string, userAgent: string | null, now: number): Promise<SessionRecord> {
+      const at = new Date(now * 1000);
+      const [, record] = await prisma.$transaction([
+        prisma.session.deleteMany({ where: { lastSeenAt: { lte: new Date((now - limits.idleTimeout) * 1000) } } }),
+        prisma.session.create({
+          data: {
+            id: randomUUID(),
+            userId,
+            userAgent: userAgent?.slice(0, USER_AGENT_LIMIT) ?? null,
+            createdAt: at,
+            lastSeenAt: at,
+          },
+        }),
+      ]);
+      return record;
     },
 
     /** The session and its user in one indexed query, or null when the row is gone. */
     async load(id: string): Promise<(SessionRecord & { user: CurrentUser }) | null> {
       return prisma.session.findUnique({
+        // Without "join" Prisma fetches the user in a second query.
+        relationLoadStrategy: "join",
         where: { id },
         select: {
           id: true,
@@ -60,9 +92,14 @@ export function createSessionStore(prisma: PrismaClient) {
       await prisma.session.updateMany({ where: { id }, data: { lastSeenAt: at } });
     },
 
-    /** Ends one session of one user; false when there was none (or it is another's). */
-    async end(id: string, userId: string): Promise<boolean> {
-      const { count } = await prisma.session.deleteMany({ where: { id, userId } });
+    /**
+     * Ends one session of one user; false when there was none (or it is another's). With
+     * `now`, a row already past its limits counts as none.
+     */
+    async end(id: string, userId: string, now?: number): Promise<boolean> {
+      const { count } = await prisma.session.deleteMany({
+        where: { id, userId, ...(now === undefined ? {} : live(limits, now)) },
+      });
       return count > 0;
     },
 
@@ -74,9 +111,33 @@ export function createSessionStore(prisma: PrismaClient) {
       return count;
     },
 
-    /** A user's sessions, most recently used first. */
-    list(userId: string): Promise<SessionRecord[]> {
-      return prisma.session.findMany({ where: { userId }, orderBy: [{ lastSeenAt: "desc" }, { id: "asc" }] });
+    /**
+     * Gives the session `id` a new id (same user, creation time and user agent) and ends
+     * every other session of its user, in one transaction with `alsoRun` (a password
+     * change). A cookie naming the old id stops working. Null when the session is gone.
+     */
+    async rotate(id: string, userId: string, alsoRun: Prisma.PrismaPromise<unknown>): Promise<SessionRecord | null> {
+      const current = await prisma.session.findFirst({ where: { id, userId } });
+      if (!current) return null;
+      const [, , record] = await prisma.$transaction([
+        alsoRun,
+        prisma.session.deleteMany({ where: { userId } }),
+        prisma.session.create({ data: { ...current, id: randomUUID() } }),
+      ]);
+      return record;
+    },
+
+    /** A user's sessions still within their limits, most recently used first. */
+    list(userId: string, now: number): Promise<SessionRecord[]> {
+      return prisma.session.findMany({
+        where: { userId, ...live(limits, now) },
+        orderBy: [{ lastSeenAt: "desc" }, { id: "asc" }],
+      });
+    },
+
+    /** One live session of `userId`, or null: another user's id looks like a missing one. */
+    find(id: string, userId: string, now: number): Promise<SessionRecord | null> {
+      return prisma.session.findFirst({ where: { id, userId, ...live(limits, now) } });
     },
   };
 }

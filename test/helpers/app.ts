@@ -47,7 +47,8 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     ...(database.url ? { DATABASE_URL: database.url } : {}),
     ...env,
   });
-  if (!database.url) config.dataDir = IN_MEMORY;
+  // PGlite stays in memory unless the test names a DATA_DIR (to restart on the same data).
+  if (!database.url && !env.DATA_DIR) config.dataDir = IN_MEMORY;
   config.seedOnStart = true;
   config.migrateOnStart = true;
   const clock = {

@@ -1,0 +1,50 @@
+// `npm run sessions:end -- --username NAME` or `-- --all`: an administrator ends sessions
+// (one user's, or everyone's) from the command line; the cookies become anonymous at once.
+import { parseArgs } from "node:util";
+import { GraphQLError } from "graphql";
+import { normalizeUsername } from "../src/auth/username.js";
+import { loadConfig } from "../src/config.js";
+import { openDatabase } from "../src/db/client.js";
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  let values: { username?: string; all?: boolean };
+  try {
+    ({ values } = parseArgs({ options: { username: { type: "string" }, all: { type: "boolean" } }, strict: true }));
+  } catch (e) {
+    return fail((e as Error).message);
+  }
+  if ((values.username === undefined) === !values.all) fail("pass either --username NAME or --all");
+  let username: string | null = null;
+  if (values.username !== undefined) {
+    try {
+      username = normalizeUsername(values.username, "--username");
+    } catch (e) {
+      return fail(e instanceof GraphQLError ? e.message : String(e));
+    }
+  }
+
+  const db = await openDatabase(loadConfig());
+  try {
+    let where = {};
+    if (username !== null) {
+      const user = await db.prisma.user.findUnique({ where: { username }, select: { id: true } });
+      if (!user) fail(`no user named "${username}"`);
+      where = { userId: user.id };
+    }
+    const { count } = await db.prisma.session.deleteMany({ where });
+    console.log(`Ended ${count} session${count === 1 ? "" : "s"}${username ? ` of "${username}"` : ""}.`);
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  // Prisma's messages quote the call over several lines; the cause is the last one.
+  (e: unknown) => fail((e instanceof Error ? e.message : String(e)).trim().split("\n").at(-1) ?? "failed"),
+);
