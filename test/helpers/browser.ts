@@ -29,7 +29,7 @@ export async function launchChromium(): Promise<Browser> {
     executablePath: CHROMIUM,
     headless: true,
     args: ARGS,
-    viewport: { width: 1280, height: 800 },
+    viewport: { width: 1280, height: 900 },
   });
   return {
     context,
