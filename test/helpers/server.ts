@@ -1,6 +1,8 @@
 // Real HTTP servers on random local ports: the app itself, and static pages for browser tests.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import makeFetchCookie from "fetch-cookie";
+import { CookieJar } from "tough-cookie";
 import { createTestApp, type TestApp } from "./app.js";
 import type { Backend } from "./database.js";
 
@@ -57,4 +59,10 @@ export function servePage(html: string): Promise<Listening> {
     response.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
     response.end(html);
   });
+}
+
+/** A fetch that keeps cookies the way a browser profile would (tough-cookie jar). */
+export function cookieFetch(): { fetch: typeof fetch; jar: CookieJar } {
+  const jar = new CookieJar();
+  return { fetch: makeFetchCookie(fetch, jar) as typeof fetch, jar };
 }
