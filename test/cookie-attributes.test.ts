@@ -39,9 +39,10 @@ describe("session cookie attributes", () => {
       const client = app.client();
       await client.login(DEMO.harry.username, DEMO.harry.password);
       expect(client.lastSetCookie).toHaveLength(1);
-      expect(client.lastSetCookie[0]).toMatch(
-        new RegExp(`^session=Fe26\\.2\\*[^;]+; Max-Age=\\d+; ${escape(attributes)}$`),
-      );
+      const [value, maxAge, ...rest] = client.lastSetCookie[0].split("; ");
+      expect(value).toMatch(/^session=Fe26\.2\*/);
+      expect(maxAge).toMatch(/^Max-Age=\d+$/);
+      expect(rest.join("; ")).toBe(attributes);
       await client.gql("mutation { logout }");
       expect(client.lastSetCookie).toEqual([
         `session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`,
