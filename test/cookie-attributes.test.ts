@@ -23,7 +23,6 @@ describe("session cookie attributes", () => {
 
   describe.each([
     [{}, "Path=/; HttpOnly; SameSite=Lax"],
-    [{ SESSION_COOKIE_SAMESITE: "strict", SESSION_COOKIE_SECURE: "true" }, "Path=/; HttpOnly; SameSite=Strict; Secure"],
     [
       { SESSION_COOKIE_SAMESITE: "none", SESSION_COOKIE_SECURE: "true", SESSION_COOKIE_PARTITIONED: "true" },
       "Path=/; HttpOnly; SameSite=None; Secure; Partitioned",

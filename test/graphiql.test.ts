@@ -10,6 +10,7 @@ const SCREENSHOT_DIR = new URL("../test-results/", import.meta.url);
 
 /** What the result pane shows, with Monaco's non-breaking spaces made plain. */
 async function resultPane(page: Page): Promise<string> {
+  // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the rendered text a user reads.
   const text = await page.locator(".graphiql-response").innerText();
   return text.replace(/\u00a0/g, " ");
 }

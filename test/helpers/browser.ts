@@ -1,4 +1,5 @@
 // Debian's Chromium (from apt, see .ci/browser) driven headless by playwright-core.
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -24,6 +25,9 @@ export interface Browser {
 
 /** A fresh browser profile in a temporary directory, removed on close. */
 export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No browser at ${CHROMIUM}: run \`bash .ci/browser\` (installs Debian's chromium with apt)`);
+  }
   const profile = await mkdtemp(path.join(tmpdir(), "chromium-profile-"));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
