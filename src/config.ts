@@ -24,6 +24,8 @@ export interface Config {
     secure: boolean;
     /** Default `lax`. `none` requires `secure`. */
     sameSite: SameSite;
+    /** CHIPS `Partitioned`: a cross-site front end keeps the cookie where third-party cookies are blocked. Default false; requires `secure`. */
+    partitioned: boolean;
   };
   session: {
     /** Absolute lifetime from login, seconds. Default 7 days. */
@@ -120,6 +122,12 @@ export function loadConfig(env: Env = process.env): Config {
   if (sameSite === "none" && !secure) {
     throw new ConfigError("SESSION_COOKIE_SAMESITE=none needs SESSION_COOKIE_SECURE=true (browsers drop it otherwise)");
   }
+  const partitioned = bool(env, "SESSION_COOKIE_PARTITIONED", false);
+  if (partitioned && !secure) {
+    throw new ConfigError(
+      "SESSION_COOKIE_PARTITIONED=true needs SESSION_COOKIE_SECURE=true (browsers drop it otherwise)",
+    );
+  }
   const cookieName = env.SESSION_COOKIE_NAME?.trim() || "session";
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(cookieName)) {
     throw new ConfigError("SESSION_COOKIE_NAME may hold only letters, digits, '_', '.' and '-'");
@@ -147,7 +155,7 @@ export function loadConfig(env: Env = process.env): Config {
     host: env.HOST?.trim() || "localhost",
     corsOrigins: origins(env),
     redisUrl: env.REDIS_URL?.trim() || null,
-    cookie: { name: cookieName, secure, sameSite },
+    cookie: { name: cookieName, secure, sameSite, partitioned },
     session,
     migrateOnStart: bool(env, "MIGRATE_ON_START", !production),
     seedOnStart: bool(env, "SEED_ON_START", !production),

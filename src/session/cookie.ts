@@ -53,7 +53,7 @@ export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap):
   const opened = new Map<string, SessionPayload & { exp: number }>();
   const attributes = `Path=/; HttpOnly; SameSite=${cookie.sameSite[0].toUpperCase()}${cookie.sameSite.slice(1)}${
     cookie.secure ? "; Secure" : ""
-  }`;
+  }${cookie.partitioned ? "; Partitioned" : ""}`;
 
   return {
     name: cookie.name,
