@@ -1,4 +1,4 @@
-// The entry point: reads the configuration, listens, and shuts down on signals.
+// The entry point: reads the configuration, listens, and shuts down gracefully on signals.
 import { createServer } from "node:http";
 import { buildApplication } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
@@ -8,21 +8,37 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApplication(config);
   const server = createServer(app.yoga);
+  server.once("error", (error: NodeJS.ErrnoException) => {
+    const why = error.code === "EADDRINUSE" ? "is already in use" : `cannot be used (${error.code ?? error.message})`;
+    console.error(`error: PORT ${config.port} on HOST ${config.host} ${why}`);
+    process.exit(1);
+  });
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
-    app.log.info({ port, database: app.db.kind }, `GraphQL API ready at http://${config.host}:${port}/graphql`);
+    app.log.info(
+      { port, database: app.db.kind, startupMs: Math.round(performance.now()) },
+      `GraphQL API ready at http://${config.host}:${port}/graphql`,
+    );
   });
 
+  // SIGTERM/SIGINT: stop accepting, let requests in flight finish, close the database pool,
+  // exit 0. Past SHUTDOWN_TIMEOUT_MS the remaining connections are cut and the exit code is 1.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = performance.now();
     app.log.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    const force = setTimeout(() => {
+      app.log.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; closing open connections");
+      server.closeAllConnections();
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
     server.close(async () => {
       await app.close();
       clearTimeout(force);
+      app.log.info({ shutdownMs: Math.round(performance.now() - started) }, "stopped; database pool closed");
       process.exit(0);
     });
     server.closeIdleConnections();
