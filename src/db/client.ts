@@ -74,7 +74,12 @@ function openPostgres(url: string, timeoutMs: number, options: OpenOptions): Dat
   // a stalled server answers requests with an error instead of holding them. Migrations
   // (adapterFactory) keep no statement limit: they may wait on the advisory lock.
   const app = { ...pool, query_timeout: timeoutMs, statement_timeout: timeoutMs };
-  const prisma = listen(new PrismaClient({ adapter: new PrismaPg(app), ...clientOptions(options) }), options);
+  // Prisma's own wait to start a transaction (default 2 s) follows the same limit.
+  const transactionOptions = { maxWait: timeoutMs, timeout: Math.max(5000, timeoutMs) };
+  const prisma = listen(
+    new PrismaClient({ adapter: new PrismaPg(app), transactionOptions, ...clientOptions(options) }),
+    options,
+  );
   return {
     prisma,
     kind: "postgresql",
