@@ -31,7 +31,7 @@ export function createLogger(
     level: config.logLevel,
     redact: { paths: REDACT, censor: "[redacted]" },
     // Workers of `npm run start:cluster` say which one wrote the line.
-    base: cluster.isWorker ? { worker: cluster.worker?.id } : undefined,
+    base: cluster.isWorker ? { worker: cluster.worker?.id, pid: process.pid } : undefined,
   };
   if (!destination && config.nodeEnv === "development" && process.stdout.isTTY) {
     return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true } } });

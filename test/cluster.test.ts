@@ -1,6 +1,7 @@
 // `npm run start:cluster`: workers share one port; any worker serves any session and
 // concurrent awards spread over the workers all count.
 import http from "node:http";
+import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 import { addUser, baseEnv, isReady, type LogLine, type Proc, run } from "./helpers/process.js";
@@ -123,10 +124,43 @@ describe("cluster entry (one worker per core, PostgreSQL)", () => {
     expect(workers.size).toBe(WORKERS);
   });
 
+  it("replaces a worker that dies, and keeps serving the session", async () => {
+    const [victim] = cluster.lines.filter(isReady);
+    process.kill(victim.pid as number, "SIGKILL");
+    await cluster.waitFor(() => cluster.lines.filter(isReady).length === WORKERS + 1, 60_000);
+    await cluster.waitFor((l) => l.msg.startsWith("worker died") && l.worker === victim.worker);
+    for (let i = 0; i < 6; i++) {
+      const me = await post(port, { query: "{ me { username } }" }, { cookie });
+      expect(me.json.data?.me?.username).toBe(PROF.username);
+    }
+  });
+
   it("stops every worker on SIGTERM and exits 0", async () => {
     cluster.child.kill("SIGTERM");
     expect(await cluster.exited).toEqual({ code: 0, signal: null });
+    // the two workers alive at the time (one replaced a killed worker)
     expect(cluster.lines.filter((l) => l.msg.startsWith("stopped; database pool closed"))).toHaveLength(WORKERS);
+  });
+
+  it("stops with exit code 1 when its workers cannot start (port taken)", async () => {
+    const blocker = net.createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
+    try {
+      const proc = run(
+        "src/cluster.ts",
+        baseEnv({
+          DATABASE_URL: db.url as string,
+          CLUSTER_WORKERS: "2",
+          PORT: String((blocker.address() as net.AddressInfo).port),
+        }),
+      );
+      expect((await proc.exited).code).toBe(1);
+      expect(proc.stderr()).toMatch(/^error: PORT \d+ on HOST 127\.0\.0\.1 is already in use$/m);
+      expect(proc.stderr()).not.toMatch(/\n\s+at /);
+      expect(proc.lines.some((l) => l.msg.startsWith("a worker failed to start"))).toBe(true);
+    } finally {
+      blocker.close();
+    }
   });
 
   it("refuses to start without a PostgreSQL DATABASE_URL, in one line", async () => {
