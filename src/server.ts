@@ -4,6 +4,14 @@ import { buildApplication } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { DatabaseInUseError } from "./db/pglite-lock.js";
 
+function safely(run: () => void): void {
+  try {
+    run();
+  } catch {
+    // nothing to do: logging must never block a shutdown
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApplication(config);
@@ -29,19 +37,23 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     const started = performance.now();
-    app.log.info({ signal }, "shutting down");
+    // Arm the deadline and stop listening before anything that could throw (a log write to
+    // a closed stdout): the process must exit whatever happens.
     const force = setTimeout(() => {
-      app.log.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; closing open connections");
+      safely(() => app.log.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; closing connections"));
       server.closeAllConnections();
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
     server.close(async () => {
-      await app.close();
+      await app.close().catch(() => {});
       clearTimeout(force);
-      app.log.info({ shutdownMs: Math.round(performance.now() - started) }, "stopped; database pool closed");
+      safely(() =>
+        app.log.info({ shutdownMs: Math.round(performance.now() - started) }, "stopped; database pool closed"),
+      );
       process.exit(0);
     });
     server.closeIdleConnections();
+    safely(() => app.log.info({ signal }, "shutting down"));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -2,7 +2,7 @@
 import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
-import { startServer } from "./helpers/process.js";
+import { baseEnv, isReady, runCommand, startServer } from "./helpers/process.js";
 
 /** Starts a POST whose body arrives in two parts; `finish()` sends the rest. */
 function slowPost(port: number, body: string) {
@@ -84,6 +84,14 @@ describe("graceful shutdown on SIGTERM", () => {
     expect(exit).toEqual({ code: 0, signal: null });
     const stopped = await server.waitFor((l) => l.msg.startsWith("stopped"));
     expect(stopped.shutdownMs as number).toBeLessThan(5000);
+  });
+
+  it("stops gracefully when SIGTERM reaches `npm start` (npm passes it on)", async () => {
+    const npm = runCommand("npm", ["start", "--silent"], baseEnv({ DATABASE_URL: url }));
+    await npm.waitFor(isReady, 90_000);
+    npm.child.kill("SIGTERM");
+    await npm.waitFor((l) => l.msg.startsWith("stopped; database pool closed"), 30_000);
+    expect((await npm.exited).code).not.toBeNull();
   });
 
   it("gives up on a request that never completes after SHUTDOWN_TIMEOUT_MS and exits 1", async () => {

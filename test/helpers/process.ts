@@ -38,11 +38,12 @@ export interface Proc {
 
 /** Runs `node --import tsx <script>` from the project root with exactly `env`. */
 export function run(script: string, env: Record<string, string>, args: string[] = []): Proc {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...args], {
-    cwd: ROOT,
-    env,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return runCommand(process.execPath, ["--import", "tsx", script, ...args], env);
+}
+
+/** Runs any command from the project root with exactly `env`, collecting its log lines. */
+export function runCommand(command: string, args: string[], env: Record<string, string>): Proc {
+  const child = spawn(command, args, { cwd: ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   let err = "";
   let partial = "";
