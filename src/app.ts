@@ -2,6 +2,7 @@
 import type { Config } from "./config.js";
 import { type Database, openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
+import { assertReachable } from "./db/reachable.js";
 import { seed } from "./db/seed.js";
 import { createLogger, type Logger } from "./log.js";
 import { createCookieCodec } from "./session/cookie.js";
@@ -31,6 +32,7 @@ export interface BuildOptions {
 export async function buildApplication(config: Config, options: BuildOptions = {}): Promise<Application> {
   const log = options.log ?? createLogger(config);
   const secrets = resolveSecrets(config, (message) => log.warn(message));
+  if (config.databaseUrl) await assertReachable(config.databaseUrl, config.dbTimeoutMs);
   const db = await openDatabase(config, { onQuery: options.onQuery });
   try {
     if (config.migrateOnStart) {

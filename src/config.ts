@@ -1,4 +1,5 @@
 // Reads and validates the environment once; everything else takes the typed result.
+import { availableParallelism } from "node:os";
 import path from "node:path";
 
 export type NodeEnv = "production" | "development" | "test";
@@ -43,6 +44,15 @@ export interface Config {
   detailedErrors: boolean;
   /** pino level; `silent` turns logs off. Default `info` (`silent` in test). */
   logLevel: string;
+  /**
+   * PostgreSQL: the longest wait, in ms, for a connection, a query's answer (client side)
+   * and a statement (server side) before the request fails with a masked error. Default 5000.
+   */
+  dbTimeoutMs: number;
+  /** After SIGTERM, ms to let requests in flight finish before the process gives up and exits 1. Default 10000. */
+  shutdownTimeoutMs: number;
+  /** `npm run start:cluster`: worker processes. Default: one per core (`os.availableParallelism()`). */
+  clusterWorkers: number;
 }
 
 /** A configuration mistake: the message names the variable and says what to set. */
@@ -106,6 +116,16 @@ function origins(env: Env): string[] {
   });
 }
 
+const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+function logLevel(env: Env, nodeEnv: NodeEnv): string {
+  const raw = env.LOG_LEVEL?.trim().toLowerCase();
+  if (!raw) return nodeEnv === "test" ? "silent" : "info";
+  if (!LOG_LEVELS.includes(raw))
+    throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(", ")}, got "${raw}"`);
+  return raw;
+}
+
 /** Reads the environment. Throws ConfigError naming the variable at the first mistake. */
 export function loadConfig(env: Env = process.env): Config {
   const rawEnv = env.NODE_ENV?.trim() || "development";
@@ -160,6 +180,9 @@ export function loadConfig(env: Env = process.env): Config {
     migrateOnStart: bool(env, "MIGRATE_ON_START", !production),
     seedOnStart: bool(env, "SEED_ON_START", !production),
     detailedErrors,
-    logLevel: env.LOG_LEVEL?.trim() || (nodeEnv === "test" ? "silent" : "info"),
+    logLevel: logLevel(env, nodeEnv),
+    dbTimeoutMs: int(env, "DB_TIMEOUT_MS", 5000, 100, 600_000),
+    shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
+    clusterWorkers: int(env, "CLUSTER_WORKERS", availableParallelism(), 1, 256),
   };
 }

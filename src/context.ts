@@ -2,6 +2,7 @@
 import type { Config } from "./config.js";
 import type { PrismaClient } from "./db/client.js";
 import type { Logger } from "./log.js";
+import { requestLogger } from "./request-log.js";
 import { RequestSession, type SessionDeps } from "./session/request.js";
 import type { CurrentUser, SessionStore } from "./session/store.js";
 
@@ -40,7 +41,7 @@ export function createContextFactory(deps: ContextDeps) {
       prisma: deps.prisma,
       sessions: deps.store,
       session,
-      log: deps.log,
+      log: requestLogger(request, deps.log),
       user: undefined,
       async getUser() {
         const user = await session.getUser();

@@ -1,4 +1,5 @@
 // The process logger: JSON lines (pino), pretty in development; secrets redacted.
+import cluster from "node:cluster";
 import pino, { type Logger } from "pino";
 import type { Config } from "./config.js";
 
@@ -29,7 +30,8 @@ export function createLogger(
   const options: pino.LoggerOptions = {
     level: config.logLevel,
     redact: { paths: REDACT, censor: "[redacted]" },
-    base: undefined,
+    // Workers of `npm run start:cluster` say which one wrote the line.
+    base: cluster.isWorker ? { worker: cluster.worker?.id, pid: process.pid } : undefined,
   };
   if (!destination && config.nodeEnv === "development" && process.stdout.isTTY) {
     return pino({ ...options, transport: { target: "pino-pretty", options: { colorize: true } } });

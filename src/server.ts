@@ -1,31 +1,59 @@
-// The entry point: reads the configuration, listens, and shuts down on signals.
+// The entry point: reads the configuration, listens, and shuts down gracefully on signals.
 import { createServer } from "node:http";
 import { buildApplication } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { DatabaseInUseError } from "./db/pglite-lock.js";
 
+function safely(run: () => void): void {
+  try {
+    run();
+  } catch {
+    // nothing to do: logging must never block a shutdown
+  }
+}
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApplication(config);
   const server = createServer(app.yoga);
+  server.once("error", (error: NodeJS.ErrnoException) => {
+    const why = error.code === "EADDRINUSE" ? "is already in use" : `cannot be used (${error.code ?? error.message})`;
+    console.error(`error: PORT ${config.port} on HOST ${config.host} ${why}`);
+    process.exit(1);
+  });
   server.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
-    app.log.info({ port, database: app.db.kind }, `GraphQL API ready at http://${config.host}:${port}/graphql`);
+    app.log.info(
+      { port, database: app.db.kind, startupMs: Math.round(performance.now()) },
+      `GraphQL API ready at http://${config.host}:${port}/graphql`,
+    );
   });
 
+  // SIGTERM/SIGINT: stop accepting, let requests in flight finish, close the database pool,
+  // exit 0. Past SHUTDOWN_TIMEOUT_MS the remaining connections are cut and the exit code is 1.
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    app.log.info({ signal }, "shutting down");
-    const force = setTimeout(() => process.exit(1), 10_000).unref();
+    const started = performance.now();
+    // Arm the deadline and stop listening before anything that could throw (a log write to
+    // a closed stdout): the process must exit whatever happens.
+    const force = setTimeout(() => {
+      safely(() => app.log.error({ timeoutMs: config.shutdownTimeoutMs }, "shutdown timed out; closing connections"));
+      server.closeAllConnections();
+      process.exit(1);
+    }, config.shutdownTimeoutMs).unref();
     server.close(async () => {
-      await app.close();
+      await app.close().catch(() => {});
       clearTimeout(force);
+      safely(() =>
+        app.log.info({ shutdownMs: Math.round(performance.now() - started) }, "stopped; database pool closed"),
+      );
       process.exit(0);
     });
     server.closeIdleConnections();
+    safely(() => app.log.info({ signal }, "shutting down"));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

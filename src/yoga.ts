@@ -3,6 +3,7 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
+import { currentLogger, useRequestLog } from "./request-log.js";
 import { schema } from "./schema/index.js";
 import type { RequestSession } from "./session/request.js";
 
@@ -97,7 +98,7 @@ export function createApp(deps: YogaDeps): App {
         const masked = maskError(error, message, isDev);
         if (masked !== error) {
           const original = (error as { originalError?: unknown }).originalError ?? error;
-          log.error({ err: original }, "unexpected error");
+          currentLogger(log).error({ err: original }, "unexpected error");
         }
         return masked;
       },
@@ -112,7 +113,8 @@ export function createApp(deps: YogaDeps): App {
     },
     cors: corsFor(config.corsOrigins),
     plugins: [
-      useHealth(deps.ping, 2000),
+      useRequestLog(log),
+      useHealth(deps.ping, Math.min(2000, config.dbTimeoutMs)),
       // Form posts and header-less GETs can come from any site without a preflight: refuse them.
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useSessionCookies(sessions),

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runScript, startServer } from "./helpers/process.js";
+import { baseEnv, runScript, startServer } from "./helpers/process.js";
 
 const dataDir = mkdtempSync(path.join(tmpdir(), "hogwarts-embedded-"));
-const env = { DATA_DIR: dataDir, NODE_ENV: "development", DATABASE_URL: "", SESSION_SECRET: "" };
+const env = baseEnv({ DATA_DIR: dataDir, NODE_ENV: "development", SESSION_SECRET: "" });
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 /** A session cookie from the first server, replayed against the restarted one. */
 let firstCookie = "";
@@ -24,8 +24,10 @@ describe("the embedded database", () => {
   it("migrates, seeds and serves on first start, then refuses a second process while it runs", async () => {
     const server = await startServer(env);
     try {
-      expect(server.output()).toMatch(/migrations applied/);
-      expect(server.output()).toMatch(/SESSION_SECRET is not set: using the development secret kept in/);
+      expect(server.stdout() + server.stderr()).toMatch(/migrations applied/);
+      expect(server.stdout() + server.stderr()).toMatch(
+        /SESSION_SECRET is not set: using the development secret kept in/,
+      );
       const { body } = await gql(server.url, "{ houses { house } }");
       expect(body.data.houses).toHaveLength(4);
       const login = await gql(
@@ -52,7 +54,7 @@ describe("the embedded database", () => {
       expect(second.stderr).toMatch(/Stop that process first, or set DATABASE_URL/);
       expect(second.stderr).not.toMatch(/\n\s+at /); // no stack trace
     } finally {
-      expect(await server.stop()).toBe(0);
+      expect((await server.stop()).code).toBe(0);
     }
   });
 
@@ -78,7 +80,7 @@ describe("the embedded database", () => {
 
     const server = await startServer(env);
     try {
-      expect(server.output()).not.toMatch(/migrations applied/); // already up to date
+      expect(server.stdout() + server.stderr()).not.toMatch(/migrations applied/); // already up to date
       const login = await gql(
         server.url,
         'mutation { login(username: "snape", password: "half-blood-prince") { role house } }',

@@ -37,8 +37,8 @@ function listen(prisma: PrismaClient, options: OpenOptions): PrismaClient {
   return prisma;
 }
 
-/** Milliseconds to wait for a PostgreSQL connection before failing the query. */
-const CONNECT_TIMEOUT_MS = 5000;
+/** Default for `DB_TIMEOUT_MS`: the longest wait for a connection or an answer. */
+const DEFAULT_TIMEOUT_MS = 5000;
 
 async function openPglite(dataDir: string, options: OpenOptions): Promise<Database> {
   const inMemory = dataDir === IN_MEMORY;
@@ -68,9 +68,18 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   }
 }
 
-function openPostgres(url: string, options: OpenOptions): Database {
-  const pool = { connectionString: url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 10 };
-  const prisma = listen(new PrismaClient({ adapter: new PrismaPg(pool), ...clientOptions(options) }), options);
+function openPostgres(url: string, timeoutMs: number, options: OpenOptions): Database {
+  const pool = { connectionString: url, connectionTimeoutMillis: timeoutMs, max: 10 };
+  // The app's queries also give up after the timeout, on both ends, so that an outage or
+  // a stalled server answers requests with an error instead of holding them. Migrations
+  // (adapterFactory) keep no statement limit: they may wait on the advisory lock.
+  const app = { ...pool, query_timeout: timeoutMs, statement_timeout: timeoutMs };
+  // Prisma's own wait to start a transaction (default 2 s) follows the same limit.
+  const transactionOptions = { maxWait: timeoutMs, timeout: Math.max(5000, timeoutMs) };
+  const prisma = listen(
+    new PrismaClient({ adapter: new PrismaPg(app), transactionOptions, ...clientOptions(options) }),
+    options,
+  );
   return {
     prisma,
     kind: "postgresql",
@@ -81,8 +90,10 @@ function openPostgres(url: string, options: OpenOptions): Database {
 
 /** Opens the database the configuration names. PGlite takes an exclusive lock on its directory. */
 export async function openDatabase(
-  config: Pick<Config, "databaseUrl" | "dataDir">,
+  config: Pick<Config, "databaseUrl" | "dataDir"> & Partial<Pick<Config, "dbTimeoutMs">>,
   options: OpenOptions = {},
 ): Promise<Database> {
-  return config.databaseUrl ? openPostgres(config.databaseUrl, options) : openPglite(config.dataDir, options);
+  return config.databaseUrl
+    ? openPostgres(config.databaseUrl, config.dbTimeoutMs ?? DEFAULT_TIMEOUT_MS, options)
+    : openPglite(config.dataDir, options);
 }

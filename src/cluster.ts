@@ -1,0 +1,87 @@
+// `npm run start:cluster`: one server process per core sharing one port (node:cluster).
+// Workers hold no state of their own: sessions are rows in PostgreSQL and shared counters
+// live in PostgreSQL (points) or Redis (login throttling), so any worker answers any request.
+import cluster, { type Worker } from "node:cluster";
+import path from "node:path";
+import { ConfigError, loadConfig } from "./config.js";
+import { openDatabase } from "./db/client.js";
+import { migrate } from "./db/migrate.js";
+import { assertReachable } from "./db/reachable.js";
+import { seed } from "./db/seed.js";
+import { createLogger } from "./log.js";
+
+async function primary(): Promise<void> {
+  const config = loadConfig();
+  if (!config.databaseUrl) {
+    throw new ConfigError(
+      "DATABASE_URL is required for the cluster: the embedded database belongs to one process; set a postgresql:// URL",
+    );
+  }
+  const log = createLogger(config);
+  await assertReachable(config.databaseUrl, config.dbTimeoutMs);
+  // Migrate and seed once here, so that the workers start on a ready database.
+  if (config.migrateOnStart || config.seedOnStart) {
+    const db = await openDatabase(config);
+    try {
+      if (config.migrateOnStart) {
+        const applied = await migrate(db, config.databaseUrl);
+        if (applied.length) log.info({ applied }, "migrations applied");
+      }
+      if (config.seedOnStart) await seed(db.prisma, { demo: config.nodeEnv !== "production" });
+    } finally {
+      await db.close();
+    }
+  }
+
+  cluster.setupPrimary({ exec: path.join(import.meta.dirname, "server.ts") });
+  const env = { MIGRATE_ON_START: "false", SEED_ON_START: "false" };
+  const listening = new Set<Worker>();
+  let stopping = false;
+  let exitCode = 0;
+
+  const fork = () => {
+    const worker = cluster.fork(env);
+    worker.on("listening", () => listening.add(worker));
+  };
+  cluster.on("exit", (worker, code, signal) => {
+    const wasListening = listening.delete(worker);
+    if (stopping) {
+      if (code !== 0) exitCode = 1;
+      if (Object.keys(cluster.workers ?? {}).length === 0) {
+        log.info({ exitCode }, "cluster stopped");
+        process.exit(exitCode);
+      }
+      return;
+    }
+    if (!wasListening) {
+      // A worker that dies before it listens will die again: stop rather than loop.
+      log.error({ worker: worker.id, code, signal }, "a worker failed to start; stopping the cluster");
+      exitCode = 1;
+      stop("worker failure");
+      return;
+    }
+    log.warn({ worker: worker.id, code, signal }, "worker died; starting a new one");
+    fork();
+  });
+
+  const stop = (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ reason, workers: Object.keys(cluster.workers ?? {}).length }, "stopping workers");
+    for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
+    if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
+    // Each worker bounds its own shutdown; this only catches a worker that hangs anyway.
+    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000).unref();
+  };
+  process.on("SIGTERM", () => stop("SIGTERM"));
+  process.on("SIGINT", () => stop("SIGINT"));
+
+  log.info({ workers: config.clusterWorkers }, "starting workers");
+  for (let i = 0; i < config.clusterWorkers; i++) fork();
+}
+
+primary().catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  console.error(`error: ${error instanceof ConfigError ? message : `could not start: ${message}`}`);
+  process.exit(1);
+});
