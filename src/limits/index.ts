@@ -7,6 +7,7 @@ import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import type { Plugin } from "graphql-yoga";
 import type { Config } from "../config.js";
 import { useBodyLimit } from "./body.js";
+import { useParseErrors } from "./parse-errors.js";
 import { SingleLoginRule } from "./single-login.js";
 import { useHideSuggestions } from "./suggestions.js";
 
@@ -19,6 +20,7 @@ import { useHideSuggestions } from "./suggestions.js";
 export function useLimits(config: Pick<Config, "limits" | "nodeEnv">): Plugin[] {
   const { limits } = config;
   const plugins: Plugin[] = [
+    useParseErrors(),
     useBodyLimit(limits.maxBodyBytes),
     maxTokensPlugin({ n: limits.maxTokens }) as Plugin,
     maxDepthPlugin({ n: limits.maxDepth, ignoreIntrospection: true }) as Plugin,
