@@ -36,15 +36,20 @@ describe.each(BACKENDS)("no account enumeration (%s)", (backend) => {
     expect([...wrong.res.headers.keys()].sort()).toEqual([...unknown.res.headers.keys()].sort());
   });
 
-  it("takes as long for an unknown user as for a wrong password (medians of 40 interleaved attempts)", async () => {
+  it("takes as long for an unknown user as for a wrong password (medians of 50 interleaved attempts)", async () => {
     const wrong: number[] = [];
     const unknown: number[] = [];
     const noHash: number[] = [];
     for (let i = 0; i < 3; i++) await timed("harry", "warm-up"); // JIT, pools, the dummy hash
-    for (let i = 0; i < 40; i++) {
-      // interleaved, so that load from other processes hits both kinds alike
-      wrong.push((await timed("harry", `wrong-${i}`)).ms);
-      unknown.push((await timed(`ghost-${i}`, `wrong-${i}`)).ms);
+    for (let i = 0; i < 50; i++) {
+      // interleaved, alternating which goes first, so that load from other processes hits both alike
+      if (i % 2) {
+        unknown.push((await timed(`ghost-${i}`, `wrong-${i}`)).ms);
+        wrong.push((await timed("harry", `wrong-${i}`)).ms);
+      } else {
+        wrong.push((await timed("harry", `wrong-${i}`)).ms);
+        unknown.push((await timed(`ghost-${i}`, `wrong-${i}`)).ms);
+      }
       // control: a malformed username is refused before any hash; it must look clearly faster,
       // or this measurement could not tell a skipped hash apart
       noHash.push((await timed("bad name!", `wrong-${i}`)).ms);
@@ -53,8 +58,10 @@ describe.each(BACKENDS)("no account enumeration (%s)", (backend) => {
     console.info(
       `login medians: wrong password ${w.toFixed(1)} ms, unknown user ${u.toFixed(1)} ms, no hash ${c.toFixed(1)} ms`,
     );
-    expect(c).toBeLessThan(0.6 * w); // the hash dominates: skipping it is visible
-    expect(u / w).toBeGreaterThan(0.67);
-    expect(u / w).toBeLessThan(1.5);
+    // Skipping the hash makes a login about 10x faster here, so these bounds (generous, for a
+    // shared and noisy machine) still fail at once if the unknown-user path stops hashing.
+    expect(c).toBeLessThan(0.4 * w);
+    expect(u / w).toBeGreaterThan(0.6);
+    expect(u / w).toBeLessThan(1.67);
   });
 });
