@@ -1,4 +1,7 @@
 // Wires configuration, database, sessions and Yoga into one running application.
+import { LoginThrottle } from "./auth/throttle.js";
+import { createMemoryStore } from "./auth/throttle-memory.js";
+import { createRedisStore } from "./auth/throttle-redis.js";
 import type { Config } from "./config.js";
 import { type Database, openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
@@ -44,6 +47,11 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     await db.close();
     throw e;
   }
+  const now = options.now ?? (() => Math.floor(Date.now() / 1000));
+  const throttle = new LoginThrottle(
+    config.redisUrl ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log) : createMemoryStore(now),
+    config.throttle,
+  );
   const yoga = createApp({
     config,
     log,
@@ -51,10 +59,19 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     store: createSessionStore(db.prisma, config.session),
     codec: createCookieCodec(config.cookie, secrets),
     limits: config.session,
-    now: options.now ?? (() => Math.floor(Date.now() / 1000)),
+    now,
+    throttle,
     ping: async () => {
       await db.prisma.$queryRaw`SELECT 1`;
     },
   });
-  return { yoga, db, log, close: () => db.close() };
+  return {
+    yoga,
+    db,
+    log,
+    close: async () => {
+      await throttle.close();
+      await db.close();
+    },
+  };
 }

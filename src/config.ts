@@ -53,6 +53,32 @@ export interface Config {
   shutdownTimeoutMs: number;
   /** `npm run start:cluster`: worker processes. Default: one per core (`os.availableParallelism()`). */
   clusterWorkers: number;
+  /** Proxies in front of the app whose X-Forwarded-For entries are believed. Default 0: none. */
+  trustProxy: number;
+  throttle: {
+    /** Failed logins per username per window. Default 5. */
+    maxPerUser: number;
+    /** Failed logins per client address per window. Default 50. */
+    maxPerAddress: number;
+    /** Window length, seconds, counted from the first failure. Default 900. */
+    window: number;
+    /** Prefix of the Redis keys. Default `hogwarts:login:`. */
+    redisPrefix: string;
+  };
+  limits: {
+    /** Largest request body, bytes. Default 100000. */
+    maxBodyBytes: number;
+    /** Default 10 (introspection under `__schema` is bounded by graphql-js itself). */
+    maxDepth: number;
+    /** Default 15. */
+    maxAliases: number;
+    /** Default 50. */
+    maxDirectives: number;
+    /** Default 1000. */
+    maxTokens: number;
+    /** graphql-armor's cost estimate (`first` literals multiply: a page of 100 students costs about 3800). Default 5000. */
+    maxCost: number;
+  };
 }
 
 /** A configuration mistake: the message names the variable and says what to set. */
@@ -126,6 +152,14 @@ function logLevel(env: Env, nodeEnv: NodeEnv): string {
   return raw;
 }
 
+/** `TRUST_PROXY`: a number of proxy hops; `true` means one, `false` none. */
+function trustProxy(env: Env): number {
+  const raw = env.TRUST_PROXY?.trim().toLowerCase();
+  if (raw === "true") return 1;
+  if (raw === "false") return 0;
+  return int(env, "TRUST_PROXY", 0, 0, 10);
+}
+
 /** Reads the environment. Throws ConfigError naming the variable at the first mistake. */
 export function loadConfig(env: Env = process.env): Config {
   const rawEnv = env.NODE_ENV?.trim() || "development";
@@ -184,5 +218,20 @@ export function loadConfig(env: Env = process.env): Config {
     dbTimeoutMs: int(env, "DB_TIMEOUT_MS", 5000, 100, 600_000),
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
     clusterWorkers: int(env, "CLUSTER_WORKERS", availableParallelism(), 1, 256),
+    trustProxy: trustProxy(env),
+    throttle: {
+      maxPerUser: int(env, "LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000),
+      maxPerAddress: int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
+      window: int(env, "LOGIN_THROTTLE_WINDOW", 15 * 60, 1, day),
+      redisPrefix: env.REDIS_KEY_PREFIX?.trim() || "hogwarts:login:",
+    },
+    limits: {
+      maxBodyBytes: int(env, "MAX_BODY_BYTES", 100_000, 1_000, 100_000_000),
+      maxDepth: int(env, "QUERY_MAX_DEPTH", 10, 1, 1000),
+      maxAliases: int(env, "QUERY_MAX_ALIASES", 15, 0, 10_000),
+      maxDirectives: int(env, "QUERY_MAX_DIRECTIVES", 50, 0, 10_000),
+      maxTokens: int(env, "QUERY_MAX_TOKENS", 1000, 100, 1_000_000),
+      maxCost: int(env, "QUERY_MAX_COST", 5000, 50, 100_000_000),
+    },
   };
 }

@@ -1,4 +1,6 @@
 // The typed per-request Context: cookie -> session; the user is loaded lazily, once.
+import type { LoginThrottle } from "./auth/throttle.js";
+import { clientAddress, type ServerContext } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { PrismaClient } from "./db/client.js";
 import type { Logger } from "./log.js";
@@ -13,6 +15,10 @@ export interface Context {
   sessions: SessionStore;
   session: RequestSession;
   log: Logger;
+  /** Counts login attempts (src/auth/throttle.ts). */
+  throttle: LoginThrottle;
+  /** The caller's address as the throttle counts it (src/client-address.ts). */
+  clientAddress: string;
   /** undefined until the user has been looked up; then the user or null. */
   user: CurrentUser | null | undefined;
   /** The signed-in user or null; the first call does the lookup, later ones reuse it. */
@@ -26,6 +32,7 @@ export interface ContextDeps extends SessionDeps {
   config: Config;
   prisma: PrismaClient;
   log: Logger;
+  throttle: LoginThrottle;
 }
 
 /**
@@ -33,7 +40,7 @@ export interface ContextDeps extends SessionDeps {
  * `getUser()` is seen by every resolver and scope of the request.
  */
 export function createContextFactory(deps: ContextDeps) {
-  return (initial: { request: Request }): Context => {
+  return (initial: { request: Request } & ServerContext): Context => {
     const { request } = initial;
     const session = new RequestSession(deps, request.headers.get("cookie"), request.headers.get("user-agent"));
     const ctx = Object.assign(initial, {
@@ -42,6 +49,8 @@ export function createContextFactory(deps: ContextDeps) {
       sessions: deps.store,
       session,
       log: requestLogger(request, deps.log),
+      throttle: deps.throttle,
+      clientAddress: clientAddress(request, initial, deps.config.trustProxy),
       user: undefined,
       async getUser() {
         const user = await session.getUser();

@@ -2,7 +2,10 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
+import type { ServerContext } from "./client-address.js";
+import type { Config } from "./config.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
+import { useLimits } from "./limits/index.js";
 import { currentLogger, useRequestLog } from "./request-log.js";
 import { schema } from "./schema/index.js";
 import type { RequestSession } from "./session/request.js";
@@ -12,7 +15,7 @@ export interface YogaDeps extends ContextDeps {
   ping(): Promise<void>;
 }
 
-export type App = YogaServerInstance<Record<string, never>, Context>;
+export type App = YogaServerInstance<ServerContext, Context>;
 
 /** Writes each session's Set-Cookie headers onto the response of its request. */
 function useSessionCookies(sessions: WeakMap<Request, RequestSession[]>): Plugin {
@@ -78,7 +81,7 @@ export function createApp(deps: YogaDeps): App {
   const { config, log } = deps;
   const sessions = new WeakMap<Request, RequestSession[]>();
   const buildContext = createContextFactory(deps);
-  return createYoga<Record<string, never>, Context>({
+  return createYoga<ServerContext, Context>({
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
@@ -118,6 +121,7 @@ export function createApp(deps: YogaDeps): App {
       // Form posts and header-less GETs can come from any site without a preflight: refuse them.
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useSessionCookies(sessions),
+      ...useLimits(config),
     ],
   });
 }

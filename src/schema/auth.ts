@@ -1,4 +1,5 @@
 // Signing in and out: `login` and `logout`.
+import { GraphQLError } from "graphql";
 import { PASSWORD_MAX, verifyPassword } from "../auth/password.js";
 import { normalizeUsername } from "../auth/username.js";
 import { badInput, invalidCredentials } from "../errors.js";
@@ -22,6 +23,12 @@ builder.mutationField("login", (t) =>
       if (args.password.length > PASSWORD_MAX) {
         throw badInput(`password must be at most ${PASSWORD_MAX} characters`, "password");
       }
+      // Counted before the hash check, so that parallel guesses cannot outrun the limit.
+      const attempt = await ctx.throttle.attempt(username, ctx.clientAddress).catch((e: unknown) => {
+        if (e instanceof GraphQLError)
+          ctx.log.warn({ event: "login_throttled", address: ctx.clientAddress }, "throttled");
+        throw e;
+      });
       const found = await ctx.prisma.user.findUnique({
         where: { username },
         select: { ...currentUserSelect, passwordHash: true },
@@ -32,6 +39,7 @@ builder.mutationField("login", (t) =>
         ctx.log.info({ event: "login_failed" }, "login failed");
         throw invalidCredentials();
       }
+      await attempt.succeeded();
       const { passwordHash: _, ...user } = found;
       await ctx.session.start(user);
       ctx.user = user;
