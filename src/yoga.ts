@@ -3,7 +3,6 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { ServerContext } from "./client-address.js";
-import type { Config } from "./config.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
 import { useLimits } from "./limits/index.js";
 import { currentLogger, useRequestLog } from "./request-log.js";

@@ -23,6 +23,8 @@ describe("several instances on one PostgreSQL database and Redis", () => {
     const env = {
       DATABASE_URL: url,
       REDIS_URL: "redis://127.0.0.1:6379",
+      REDIS_KEY_PREFIX: `hogwarts:instances-test:${process.pid}:${Date.now()}:`,
+      LOGIN_MAX_FAILURES_PER_USER: "5",
       MIGRATE_ON_START: "true",
       SEED_ON_START: "true",
       // 200 awards queue on one house row and on 10 pooled connections per instance; on a
@@ -114,9 +116,20 @@ describe("several instances on one PostgreSQL database and Redis", () => {
     expect(rows[0]).toEqual({ n: 200, s: expected });
   });
 
-  // THROTTLING ACROSS INSTANCES: the login throttle (REDIS_URL counters) is built on another
-  // branch. Once merged, assert here that failed logins spread over `a` and `b` count against
-  // one limit: alternate wrong passwords between a.url and b.url until RATE_LIMITED, and check
-  // the number of attempts equals the configured limit (not twice it).
-  it.todo("counts login attempts spread across both instances against one limit (RATE_LIMITED)");
+  it("counts login attempts spread across both instances against one limit (RATE_LIMITED)", async () => {
+    const FILCH = { username: "filch", password: "mrs-norris-sees-all", role: "PROFESSOR" as const };
+    await addUser(url, FILCH);
+    const attempt = (server: Server, password: string) =>
+      httpClient().gql(server.url, LOGIN, { u: FILCH.username, p: password });
+    // five wrong passwords, alternating instances: each instance saw fewer than five
+    for (let i = 0; i < 5; i++) {
+      const res = await attempt(i % 2 ? b : a, `wrong-guess-${i}`);
+      expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(["INVALID_CREDENTIALS"]);
+    }
+    for (const server of [a, b]) {
+      const res = await attempt(server, FILCH.password); // even the right password
+      expect(res.body.errors?.map((e) => e.extensions?.code)).toEqual(["RATE_LIMITED"]);
+      expect(res.body.errors?.[0].extensions?.retryAfter).toBeGreaterThan(0);
+    }
+  });
 });
