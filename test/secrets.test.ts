@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../src/config.js";
 import { parseSecrets } from "../src/session/secrets.js";
 import { createTestApp, DEMO, type TestApp } from "./helpers/app.js";
-import { BACKENDS, createTestDatabase } from "./helpers/database.js";
+import { BACKENDS, createPersistentData } from "./helpers/database.js";
 
 const OLD = "o".repeat(40);
 const NEW = "n".repeat(40);
@@ -24,15 +24,9 @@ describe.each(BACKENDS)("SESSION_SECRET rotation across restarts (%s)", (backend
   let shared: Record<string, string>;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    if (backend === "pglite") {
-      const dir = mkdtempSync(path.join(tmpdir(), "issue3-rotation-"));
-      shared = { DATA_DIR: dir };
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    } else {
-      const db = await createTestDatabase("postgresql");
-      shared = { DATABASE_URL: db.url as string };
-      cleanup = db.drop;
-    }
+    const data = await createPersistentData(backend, "issue3-rotation");
+    shared = data.env;
+    cleanup = data.drop;
   });
   afterAll(() => cleanup?.());
 

@@ -1,11 +1,9 @@
 // ASVS 7.4.5: an administrator ends one user's sessions, or everyone's, from the command line.
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, DEMO, type TestApp } from "./helpers/app.js";
-import { BACKENDS, createTestDatabase } from "./helpers/database.js";
+import { BACKENDS, createPersistentData } from "./helpers/database.js";
 
 const root = path.resolve(import.meta.dirname, "..");
 
@@ -13,15 +11,9 @@ describe.each(BACKENDS)("npm run sessions:end (%s)", (backend) => {
   let shared: Record<string, string>;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    if (backend === "pglite") {
-      const dir = mkdtempSync(path.join(tmpdir(), "issue3-end-"));
-      shared = { DATA_DIR: dir };
-      cleanup = async () => rmSync(dir, { recursive: true, force: true });
-    } else {
-      const db = await createTestDatabase("postgresql");
-      shared = { DATABASE_URL: db.url as string };
-      cleanup = db.drop;
-    }
+    const data = await createPersistentData(backend, "issue3-end");
+    shared = data.env;
+    cleanup = data.drop;
   });
   afterAll(() => cleanup?.());
 

@@ -38,3 +38,22 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
     drop: () => admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
+
+/**
+ * Data that outlives one app (for restarts and command-line scripts): an on-disk PGlite
+ * directory, or a new PostgreSQL database. `env` points the app or a script at it.
+ */
+export async function createPersistentData(
+  backend: Backend,
+  label: string,
+): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (backend === "pglite") {
+    const { mkdtempSync, rmSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const path = await import("node:path");
+    const dir = mkdtempSync(path.join(tmpdir(), `${label}-`));
+    return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const db = await createTestDatabase("postgresql");
+  return { env: { DATABASE_URL: db.url as string }, drop: db.drop };
+}
