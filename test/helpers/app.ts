@@ -42,6 +42,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
   const database = await createTestDatabase(backend);
   const config = loadConfig({
     NODE_ENV: "test",
+    LOG_LEVEL: "silent", // also when a test switches NODE_ENV to production
     SESSION_SECRET: SECRET,
     DATA_DIR: IN_MEMORY,
     ...(database.url ? { DATABASE_URL: database.url } : {}),
