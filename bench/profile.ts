@@ -33,6 +33,7 @@ const CATEGORIES: [string, (f: CallFrame) => boolean][] = [
     (f) => /graphql-yoga|@envelop|@whatwg-node|@graphql-tools/.test(f.url),
   ],
   ["app code (src/)", (f) => f.url.includes("/src/")],
+  ["WebAssembly (PGlite's postgres, Prisma's query compiler)", (f) => f.url.startsWith("wasm://")],
   ["HTTP and streams (node:)", (f) => f.url.startsWith("node:")],
   ["V8 / native (program)", (f) => f.functionName === "(program)" || f.url === ""],
   ["other", () => true],

@@ -22,6 +22,7 @@ const { values: flags } = parseArgs({
     label: { type: "string", default: "" },
     duration: { type: "string" },
     connections: { type: "string" },
+    scenario: { type: "string", multiple: true },
   },
 });
 
@@ -43,6 +44,7 @@ interface Row extends LoadResult {
   backend: Backend;
   scenario: string;
   rssMb: number;
+  heapUsedMb: number;
   eldP99: number;
   eldMax: number;
   /** errors + non-2xx + wrong bodies */
@@ -203,6 +205,7 @@ async function runScenario(
     backend,
     scenario: side ? `${s.name} (logins: ${side.rps}/s, p99 ${side.p99} ms)` : s.name,
     rssMb: probe.rssMb,
+    heapUsedMb: probe.heapUsedMb,
     eldP99: probe.eld.p99,
     eldMax: probe.eld.max,
     failures,
@@ -303,7 +306,10 @@ async function benchBackend(backend: Backend, ceilings: { current?: Ceilings }):
     for (let run = 1; run <= RUNS; run++) {
       console.error(`${backend}: run ${run} of ${RUNS}`);
       const rows: Row[] = [];
-      for (const s of scenarios(reference, cookie)) rows.push(await runScenario(backend, s, processes));
+      for (const s of scenarios(reference, cookie)) {
+        if (flags.scenario && !flags.scenario.some((name) => s.name.includes(name))) continue;
+        rows.push(await runScenario(backend, s, processes));
+      }
       result.runs.push({ rows, rssAfterMb: (await server.read()).rssMb });
     }
     return result;
