@@ -38,6 +38,12 @@ for (const b of BACKENDS) if (b !== "pglite" && b !== "postgresql") throw new Er
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const RESULTS = path.join(ROOT, "bench/results");
 const loader = new LoadClient();
+/** What an interrupted run must still undo (the PostgreSQL database, the PGlite directory). */
+const onInterrupt = new Set<() => Promise<void>>();
+process.once("SIGINT", () => {
+  console.error("\ninterrupted: cleaning up");
+  Promise.allSettled([...onInterrupt].map((undo) => undo())).then(() => process.exit(130));
+});
 const load = (spec: LoadSpec) => loader.run(spec);
 
 interface Row extends LoadResult {
@@ -258,6 +264,7 @@ interface BackendResult {
 async function benchBackend(backend: Backend, ceilings: { current?: Ceilings }): Promise<BackendResult> {
   console.error(`\n${backend}: preparing database`);
   const db = await createDatabase(backend);
+  onInterrupt.add(db.drop);
   let server: Measured | undefined;
   try {
     const port = await freePort();
@@ -316,6 +323,7 @@ async function benchBackend(backend: Backend, ceilings: { current?: Ceilings }):
   } finally {
     await server?.stop();
     await db.drop();
+    onInterrupt.delete(db.drop);
   }
 }
 
