@@ -261,17 +261,36 @@ interface BackendResult {
   profile?: string;
 }
 
-async function benchBackend(backend: Backend, ceilings: { current?: Ceilings }): Promise<BackendResult> {
-  console.error(`\n${backend}: preparing database`);
+/** A fresh database with the bench data; the setup runs in its own process. */
+async function prepare(backend: Backend): Promise<BenchDatabase> {
   const db = await createDatabase(backend);
   onInterrupt.add(db.drop);
+  const t0 = Date.now();
+  try {
+    await runScript("bench/setup.ts", [], serverEnv(db, 0));
+  } catch (error) {
+    await release(db);
+    throw error;
+  }
+  console.error(`${backend}: database ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return db;
+}
+
+async function release(db: BenchDatabase): Promise<void> {
+  await db.drop();
+  onInterrupt.delete(db.drop);
+}
+
+async function benchBackend(
+  backend: Backend,
+  db: BenchDatabase,
+  ceilings: { current?: Ceilings },
+): Promise<BackendResult> {
   let server: Measured | undefined;
   try {
     const port = await freePort();
     const env = serverEnv(db, port);
     const t0 = Date.now();
-    await runScript("bench/setup.ts", [], env);
-    console.error(`${backend}: database ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     const profileDir = path.join(RESULTS, "profiles", `${backend}-${Date.now()}`);
     const nodeFlags = flags.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [];
     const spawnedAt = Date.now();
@@ -322,8 +341,7 @@ async function benchBackend(backend: Backend, ceilings: { current?: Ceilings }):
     return result;
   } finally {
     await server?.stop();
-    await db.drop();
-    onInterrupt.delete(db.drop);
+    await release(db);
   }
 }
 
@@ -414,11 +432,24 @@ async function main(): Promise<void> {
   const ceilings: { current?: Ceilings } = {};
   const results: BackendResult[] = [];
   try {
-    for (const backend of BACKENDS) results.push(await benchBackend(backend, ceilings));
+    // Both databases are prepared at once, before anything is measured.
+    console.error(`preparing ${BACKENDS.join(" and ")}`);
+    const prepared = await Promise.allSettled(BACKENDS.map(prepare));
+    const failed = prepared.find((p) => p.status === "rejected");
+    if (failed) {
+      for (const p of prepared) if (p.status === "fulfilled") await release(p.value);
+      throw failed.reason;
+    }
+    for (const [i, backend] of BACKENDS.entries()) {
+      const db = (prepared[i] as PromiseFulfilledResult<BenchDatabase>).value;
+      results.push(await benchBackend(backend, db, ceilings));
+    }
   } finally {
     await ceilings.current?.yoga.stop();
     await ceilings.current?.raw.stop();
     loader.stop();
+    // Databases of backends not reached (an earlier one failed).
+    for (const undo of onInterrupt) await undo().catch(() => {});
   }
   const loadAfter = os.loadavg();
   const rows = results.flatMap((b) => b.runs.at(-1)?.rows ?? []);
