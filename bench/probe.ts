@@ -2,7 +2,11 @@
 // Never imported by the application; the bench passes it to the processes it measures.
 import { monitorEventLoopDelay } from "node:perf_hooks";
 
-/** What the bench asks for: `reset` starts a new window; `read` answers with the window's figures. */
+/**
+ * What the bench asks for: `reset` starts a new window; `read` answers with the window's
+ * figures; `settle` first runs a full garbage collection (when the process was started with
+ * --expose-gc), so that memory retained across runs can be told from garbage not yet collected.
+ */
 export interface ProbeReading {
   type: "probe";
   rssMb: number;
@@ -19,7 +23,9 @@ if (process.send) {
     if (message === "reset") {
       histogram.reset();
       process.send?.({ type: "reset" });
-    } else if (message === "read") {
+    } else if (message === "read" || message === "settle") {
+      const gc = (globalThis as { gc?: () => void }).gc;
+      if (message === "settle" && gc) gc();
       const memory = process.memoryUsage();
       const reading: ProbeReading = {
         type: "probe",

@@ -124,7 +124,7 @@ export class Measured {
     throw new Error(`${this.name} did not answer ${url} within ${timeoutMs} ms: ${this.stderr.trim()}`);
   }
 
-  private ask(message: "reset" | "read"): Promise<unknown> {
+  private ask(message: "reset" | "read" | "settle"): Promise<unknown> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${this.name} did not answer the probe`)), 10_000);
       this.child.once("message", (reply) => {
@@ -143,6 +143,11 @@ export class Measured {
   /** Memory now and event-loop delay since the last reset. */
   async read(): Promise<ProbeReading> {
     return (await this.ask("read")) as ProbeReading;
+  }
+
+  /** Memory after a full garbage collection (the process needs --expose-gc). */
+  async settle(): Promise<ProbeReading> {
+    return (await this.ask("settle")) as ProbeReading;
   }
 
   /** SIGTERM, then SIGKILL after 15 s. Resolves with the exit code. */
