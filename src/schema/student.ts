@@ -1,18 +1,12 @@
 // Students: the type, its Relay connection, and `students(house, first, after)`.
+import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
 import type { Context } from "../context.js";
+import { findPage, findPageWithTotal, type StudentRow } from "../db/students.js";
 import { badInput } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
 import { builder } from "./builder.js";
 import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 import { HouseEnum } from "./scalars.js";
-
-interface StudentRow {
-  id: string;
-  name: string;
-  house: House;
-  year: number;
-  email: string;
-}
 
 export const StudentRef = builder.objectRef<StudentRow>("Student").implement({
   description: "A student of Hogwarts.",
@@ -59,6 +53,8 @@ const EdgeRef = builder.objectRef<{ cursor: string; node: StudentRow }>("Student
 
 interface ConnectionShape {
   house: House;
+  /** Fetched with the page when the query selected it. */
+  totalCount?: number;
   edges: { cursor: string; node: StudentRow }[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
@@ -71,7 +67,7 @@ const ConnectionRef = builder.objectRef<ConnectionShape>("StudentConnection").im
     pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
     totalCount: t.int({
       description: "How many students the whole house has.",
-      resolve: (c, _args, ctx) => ctx.prisma.student.count({ where: { house: c.house } }),
+      resolve: (c, _args, ctx) => c.totalCount ?? ctx.prisma.student.count({ where: { house: c.house } }),
     }),
   }),
 });
@@ -96,20 +92,40 @@ function decodeCursor(cursor: string): { name: string; id: string } {
   throw badInput("after is not a cursor returned by this API", "after");
 }
 
-async function studentsPage(ctx: Context, house: House, first: number, after: string | null): Promise<ConnectionShape> {
+/** Whether `field` is selected in the selection set, through fragments too. */
+function selects(set: SelectionSetNode | undefined, field: string, fragments: Record<string, FragmentDefinitionNode>) {
+  const seen = new Set<string>();
+  const walk = (s: SelectionSetNode | undefined): boolean =>
+    (s?.selections ?? []).some((sel) => {
+      if (sel.kind === "Field") return sel.name.value === field;
+      if (sel.kind === "InlineFragment") return walk(sel.selectionSet);
+      const name = sel.name.value;
+      if (seen.has(name)) return false;
+      seen.add(name);
+      return walk(fragments[name]?.selectionSet);
+    });
+  return walk(set);
+}
+
+async function studentsPage(
+  ctx: Context,
+  info: GraphQLResolveInfo,
+  house: House,
+  first: number,
+  after: string | null,
+): Promise<ConnectionShape> {
   const from = after === null ? null : decodeCursor(after);
-  const rows = await ctx.prisma.student.findMany({
-    where: {
-      house,
-      ...(from ? { OR: [{ name: { gt: from.name } }, { name: from.name, id: { gt: from.id } }] } : {}),
-    },
-    orderBy: [{ name: "asc" }, { id: "asc" }],
-    take: first + 1,
-  });
+  const query = { house, take: first + 1, after: from };
+  // totalCount selected: page and count in one statement, one round trip instead of two.
+  const withTotal = info.fieldNodes.some((node: FieldNode) => selects(node.selectionSet, "totalCount", info.fragments));
+  const { rows, total } = withTotal
+    ? await findPageWithTotal(ctx.prisma, query)
+    : { rows: await findPage(ctx.prisma, query), total: undefined };
   const page = rows.slice(0, first);
   const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
   return {
     house,
+    ...(total === undefined ? {} : { totalCount: total }),
     edges,
     pageInfo: {
       hasNextPage: rows.length > first,
@@ -130,10 +146,10 @@ builder.queryField("students", (t) =>
       first: t.arg.int({ description: `Page size, 0 to ${MAX_PAGE}; default ${DEFAULT_PAGE}.` }),
       after: t.arg.string({ description: "The endCursor of the previous page." }),
     },
-    resolve: (_root, args, ctx) => {
+    resolve: (_root, args, ctx, info) => {
       const first = args.first ?? DEFAULT_PAGE;
       if (first < 0 || first > MAX_PAGE) throw badInput(`first must be from 0 to ${MAX_PAGE}`, "first");
-      return studentsPage(ctx, args.house, first, args.after ?? null);
+      return studentsPage(ctx, info, args.house, first, args.after ?? null);
     },
   }),
 );

@@ -1,0 +1,19 @@
+// What the bench sends: its accounts, the queries, and what each answer must contain.
+
+/** Bench accounts `bench-0` … `bench-9`: Gryffindor students sharing one password. */
+export const BENCH_USERS = 10;
+export const BENCH_PASSWORD = "bench-password-not-secret";
+/** Extra Gryffindors so that `first: 25` returns a full page (the seed has 12). */
+export const EXTRA_STUDENTS = 30;
+
+const body = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, variables });
+
+export const STUDENTS = body(
+  "query Students { students(house: GRYFFINDOR, first: 25) { totalCount edges { node { name year email } } } }",
+);
+export const HOUSES = body("query Houses { houses { house points } }");
+export const LOGIN = (i: number) =>
+  body("mutation Login($u: String!, $p: String!) { login(username: $u, password: $p) { username } }", {
+    u: `bench-${i % BENCH_USERS}`,
+    p: BENCH_PASSWORD,
+  });

@@ -1,0 +1,162 @@
+// The processes a bench run starts: the server, the ceilings, setup and load, each on its own.
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import path from "node:path";
+import type { LoadResult, LoadSpec } from "./load.js";
+import type { ProbeReading } from "./probe.js";
+
+export const ROOT = path.resolve(import.meta.dirname, "..");
+const PROBE = path.join(ROOT, "bench/probe.ts");
+
+/** A port free right now on 127.0.0.1 (the server is told it; it cannot report it with logs off). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs a TypeScript script to completion; rejects with its stderr on a non-zero exit. */
+export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, script), ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    let err = "";
+    child.stdout.on("data", (d) => {
+      out += d;
+    });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code}: ${err.trim() || out.trim()}`)),
+    );
+  });
+}
+
+/** The load generator: one long-lived process running autocannon for each spec it is sent. */
+export class LoadClient {
+  private readonly child: ChildProcess;
+  private next = 0;
+  private readonly pending = new Map<number, { resolve(r: LoadResult): void; reject(e: Error): void }>();
+
+  constructor() {
+    this.child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "bench/load.ts")], {
+      cwd: ROOT,
+      stdio: ["ignore", "inherit", "inherit", "ipc"],
+    });
+    this.child.on("message", (m: { id: number; result?: LoadResult; error?: string }) => {
+      const waiter = this.pending.get(m.id);
+      this.pending.delete(m.id);
+      if (m.result) waiter?.resolve(m.result);
+      else waiter?.reject(new Error(`load failed: ${m.error}`));
+    });
+    this.child.on("exit", (code) => {
+      for (const w of this.pending.values()) w.reject(new Error(`load process exited with ${code}`));
+      this.pending.clear();
+    });
+  }
+
+  run(spec: LoadSpec): Promise<LoadResult> {
+    const id = this.next++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.child.send({ id, spec });
+    });
+  }
+
+  stop(): void {
+    this.child.kill("SIGTERM");
+  }
+}
+
+/** A measured process: a Node script started with the probe preloaded (and optionally profiled). */
+export class Measured {
+  private readonly child: ChildProcess;
+  private exited: Promise<number | null>;
+  private stderr = "";
+
+  constructor(
+    readonly name: string,
+    script: string,
+    args: string[],
+    env: NodeJS.ProcessEnv,
+    nodeFlags: string[] = [],
+  ) {
+    this.child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "--import", PROBE, script, ...args], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+    });
+    this.child.stderr?.on("data", (d) => {
+      this.stderr = (this.stderr + d).slice(-4000);
+    });
+    this.exited = new Promise((resolve) => this.child.once("exit", (code) => resolve(code)));
+  }
+
+  /** Waits until `url` answers 200, or fails with the process's stderr. */
+  async ready(url: string, timeoutMs = 90_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let gone = false;
+    void this.exited.then(() => {
+      gone = true;
+    });
+    while (Date.now() < deadline) {
+      if (gone) throw new Error(`${this.name} exited during start: ${this.stderr.trim()}`);
+      try {
+        const res = await fetch(url);
+        if (res.ok) return;
+      } catch {
+        // not listening yet
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${this.name} did not answer ${url} within ${timeoutMs} ms: ${this.stderr.trim()}`);
+  }
+
+  private ask(message: "reset" | "read" | "settle"): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name} did not answer the probe`)), 10_000);
+      this.child.once("message", (reply) => {
+        clearTimeout(timer);
+        resolve(reply);
+      });
+      this.child.send(message);
+    });
+  }
+
+  /** Starts a new event-loop-delay window. */
+  async reset(): Promise<void> {
+    await this.ask("reset");
+  }
+
+  /** Memory now and event-loop delay since the last reset. */
+  async read(): Promise<ProbeReading> {
+    return (await this.ask("read")) as ProbeReading;
+  }
+
+  /** Memory after a full garbage collection (the process needs --expose-gc). */
+  async settle(): Promise<ProbeReading> {
+    return (await this.ask("settle")) as ProbeReading;
+  }
+
+  /** SIGTERM, then SIGKILL after 15 s. Resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.child.exitCode !== null) return this.child.exitCode;
+    this.child.kill("SIGTERM");
+    const timer = setTimeout(() => this.child.kill("SIGKILL"), 15_000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}

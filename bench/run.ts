@@ -1,0 +1,405 @@
+// `npm run bench [-- --quick] [--backend pglite|postgresql] [--profile] [--label NAME]`:
+// starts the server (production, logs off) and the ceilings as separate processes, drives
+// them with autocannon from other processes, prints Markdown and writes bench/results/*.json.
+import { randomBytes } from "node:crypto";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { BENCH_USERS, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
+import type { LoadSpec } from "./load.js";
+import { freePort, LoadClient, Measured, ROOT, runScript } from "./processes.js";
+import { summarizeProfile } from "./profile.js";
+import { type Backend, type BackendResult, type Row, table, targets } from "./report.js";
+
+const { values: flags } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    backend: { type: "string", multiple: true },
+    profile: { type: "boolean", default: false },
+    label: { type: "string", default: "" },
+    duration: { type: "string" },
+    connections: { type: "string" },
+    scenario: { type: "string", multiple: true },
+  },
+});
+
+const QUICK = flags.quick;
+const DURATION = Number(flags.duration ?? (QUICK ? 1 : 10));
+const WARMUP = QUICK ? 0.5 : 2;
+const CONNECTIONS = Number(flags.connections ?? 20);
+const LOGIN_CONNECTIONS = 4;
+const LOGIN_RATE = 10;
+const RUNS = QUICK ? 1 : 2;
+const BACKENDS = (flags.backend ?? ["pglite", "postgresql"]) as Backend[];
+for (const b of BACKENDS) if (b !== "pglite" && b !== "postgresql") throw new Error(`unknown backend ${b}`);
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+const RESULTS = path.join(ROOT, "bench/results");
+const loader = new LoadClient();
+/** What an interrupted run must still undo (the PostgreSQL database, the PGlite directory). */
+const onInterrupt = new Set<() => Promise<void>>();
+process.once("SIGINT", () => {
+  console.error("\ninterrupted: cleaning up");
+  Promise.allSettled([...onInterrupt].map((undo) => undo())).then(() => process.exit(130));
+});
+const load = (spec: LoadSpec) => loader.run(spec);
+
+// ---------------------------------------------------------------- databases and servers
+
+async function withAdmin<T>(run: (c: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+interface BenchDatabase {
+  env: Record<string, string>;
+  drop(): Promise<void>;
+}
+
+async function createDatabase(backend: Backend): Promise<BenchDatabase> {
+  if (backend === "pglite") {
+    const dir = mkdtempSync(path.join(os.tmpdir(), "bench-pglite-"));
+    return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
+  }
+  const name = `bench_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
+  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    env: { DATABASE_URL: url.toString() },
+    drop: () => withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+function serverEnv(db: BenchDatabase, port: number): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _, DATA_DIR: __, ...inherited } = process.env;
+  return {
+    ...inherited,
+    ...db.env,
+    NODE_ENV: "production",
+    LOG_LEVEL: "silent",
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    SESSION_SECRET: randomBytes(32).toString("hex"),
+    MIGRATE_ON_START: "false",
+    SEED_ON_START: "false",
+  };
+}
+
+async function post(url: string, body: string, cookie?: string): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+    body,
+  });
+}
+
+async function signIn(url: string): Promise<string> {
+  const res = await post(url, LOGIN(0));
+  const text = await res.text();
+  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("session="));
+  if (!res.ok || !cookie || text.includes('"errors"')) throw new Error(`bench login failed: ${res.status} ${text}`);
+  return cookie.split(";")[0];
+}
+
+/** The same cookie with one character of its encrypted part changed. */
+function tamper(cookie: string): string {
+  const [name, value] = [cookie.slice(0, cookie.indexOf("=")), cookie.slice(cookie.indexOf("=") + 1)];
+  const parts = value.split("*");
+  const data = parts[4];
+  const i = Math.floor(data.length / 2);
+  parts[4] = data.slice(0, i) + (data[i] === "A" ? "B" : "A") + data.slice(i + 1);
+  return `${name}=${parts.join("*")}`;
+}
+
+// ---------------------------------------------------------------- scenarios
+
+interface Scenario {
+  name: string;
+  target: "app" | "yoga" | "raw";
+  spec: Omit<LoadSpec, "url" | "duration">;
+  /** Runs at the same time, measured too but not shown as its own row. */
+  alongside?: Omit<LoadSpec, "url" | "duration">;
+}
+
+const JSON_HEADERS = { "content-type": "application/json" };
+
+function scenarios(reference: string, cookie: string): Scenario[] {
+  const signedIn = {
+    connections: CONNECTIONS,
+    headers: { ...JSON_HEADERS, cookie },
+    bodies: [STUDENTS],
+    contains: [reference],
+    absent: [],
+  };
+  const logins = (connections: number, rate?: number) => ({
+    connections,
+    ...(rate ? { rate } : {}),
+    headers: JSON_HEADERS,
+    bodies: Array.from({ length: BENCH_USERS }, (_, i) => LOGIN(i)),
+    contains: ['"login":{"username":"bench-'],
+    absent: ['"errors"'],
+  });
+  return [
+    { name: "ceiling: node:http, same bytes", target: "raw", spec: { ...signedIn, headers: JSON_HEADERS } },
+    { name: "ceiling: minimal Yoga, static", target: "yoga", spec: { ...signedIn, headers: JSON_HEADERS } },
+    {
+      name: "anonymous houses",
+      target: "app",
+      spec: { ...signedIn, headers: JSON_HEADERS, bodies: [HOUSES], contains: ['"houses":['], absent: ['"errors"'] },
+    },
+    { name: "signed-in students", target: "app", spec: signedIn },
+    {
+      name: "tampered cookie students",
+      target: "app",
+      spec: { ...signedIn, headers: { ...JSON_HEADERS, cookie: tamper(cookie) }, contains: ["UNAUTHENTICATED"] },
+    },
+    { name: "login", target: "app", spec: logins(LOGIN_CONNECTIONS) },
+    {
+      name: `signed-in students + ${LOGIN_RATE} logins/s`,
+      target: "app",
+      spec: signedIn,
+      alongside: logins(2, LOGIN_RATE),
+    },
+  ];
+}
+
+async function runScenario(
+  backend: Backend,
+  s: Scenario,
+  processes: Record<Scenario["target"], { process: Measured; url: string }>,
+): Promise<Row> {
+  const { process: server, url } = processes[s.target];
+  await load({ ...s.spec, url, duration: WARMUP });
+  await server.reset();
+  const [main, side] = await Promise.all([
+    load({ ...s.spec, url, duration: DURATION }),
+    s.alongside ? load({ ...s.alongside, url, duration: DURATION }) : undefined,
+  ]);
+  const probe = await server.read();
+  const failures = [main, side].reduce((n, r) => n + (r ? r.errors + r.non2xx + r.mismatches : 0), 0);
+  if (failures) {
+    console.error(`  ${s.name}: ${failures} failed requests; sample: ${main.sample ?? side?.sample ?? "(none)"}`);
+  }
+  const row: Row = {
+    ...main,
+    backend,
+    scenario: side ? `${s.name} (logins: ${side.rps}/s, p99 ${side.p99} ms)` : s.name,
+    rssMb: probe.rssMb,
+    heapUsedMb: probe.heapUsedMb,
+    eldP99: probe.eld.p99,
+    eldMax: probe.eld.max,
+    failures,
+  };
+  console.error(
+    `  ${backend} ${row.scenario}: ${row.rps} req/s, p99 ${row.p99} ms, rss ${row.rssMb} MB, loop p99 ${row.eldP99} ms`,
+  );
+  return row;
+}
+
+// ---------------------------------------------------------------- ceilings
+
+interface Ceilings {
+  yoga: Measured;
+  raw: Measured;
+  yogaUrl: string;
+  rawUrl: string;
+  reference: string;
+}
+
+async function startCeilings(reference: string): Promise<Ceilings> {
+  mkdirSync(RESULTS, { recursive: true });
+  const file = path.join(RESULTS, ".reference.json");
+  writeFileSync(file, reference);
+  const [yp, rp] = [await freePort(), await freePort()];
+  const yoga = new Measured("ceiling yoga", "bench/ceiling.ts", ["yoga", file, String(yp)], process.env);
+  const raw = new Measured("ceiling raw", "bench/ceiling.ts", ["raw", file, String(rp)], process.env);
+  const yogaUrl = `http://127.0.0.1:${yp}/graphql`;
+  const rawUrl = `http://127.0.0.1:${rp}/`;
+  await Promise.all([yoga.ready(`${yogaUrl}?query=%7B__typename%7D`), raw.ready(rawUrl)]);
+  for (const [name, url] of [
+    ["yoga", yogaUrl],
+    ["raw", rawUrl],
+  ]) {
+    const got = await (await post(url, STUDENTS)).text();
+    if (got !== reference) throw new Error(`ceiling ${name} answers different bytes:\n${got}\nvs\n${reference}`);
+  }
+  return { yoga, raw, yogaUrl, rawUrl, reference };
+}
+
+// ---------------------------------------------------------------- one backend
+
+/** A fresh database with the bench data; the setup runs in its own process. */
+async function prepare(backend: Backend): Promise<BenchDatabase> {
+  const db = await createDatabase(backend);
+  onInterrupt.add(db.drop);
+  const t0 = Date.now();
+  try {
+    await runScript("bench/setup.ts", [], serverEnv(db, 0));
+  } catch (error) {
+    await release(db);
+    throw error;
+  }
+  console.error(`${backend}: database ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  return db;
+}
+
+async function release(db: BenchDatabase): Promise<void> {
+  await db.drop();
+  onInterrupt.delete(db.drop);
+}
+
+async function benchBackend(
+  backend: Backend,
+  db: BenchDatabase,
+  ceilings: { current?: Ceilings },
+): Promise<BackendResult> {
+  let server: Measured | undefined;
+  try {
+    const port = await freePort();
+    const env = serverEnv(db, port);
+    const t0 = Date.now();
+    const profileDir = path.join(RESULTS, "profiles", `${backend}-${Date.now()}`);
+    // --expose-gc only lets the probe collect garbage before the between-runs memory reading.
+    const nodeFlags = ["--expose-gc", ...(flags.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])];
+    const spawnedAt = Date.now();
+    server = new Measured(`server (${backend})`, "src/server.ts", [], env, nodeFlags);
+    const base = `http://127.0.0.1:${port}`;
+    await server.ready(`${base}/health`);
+    console.error(`${backend}: server up after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    const url = `${base}/graphql`;
+    const cookie = await signIn(url);
+    const answer = await post(url, STUDENTS, cookie);
+    const reference = await answer.text();
+    if (!answer.ok || reference.includes('"errors"') || !reference.includes('"email":"')) {
+      throw new Error(`signed-in students did not answer as expected: ${reference}`);
+    }
+    ceilings.current ??= await startCeilings(reference);
+    if (ceilings.current.reference !== reference) throw new Error(`${backend} answers other bytes than the ceiling`);
+    const c = ceilings.current;
+    const processes = {
+      app: { process: server, url },
+      yoga: { process: c.yoga, url: c.yogaUrl },
+      raw: { process: c.raw, url: c.rawUrl },
+    };
+    const idle = await server.settle();
+    const result: BackendResult = { backend, idleRssMb: idle.rssMb, idleHeapMb: idle.heapUsedMb, runs: [] };
+
+    if (flags.profile) {
+      const s = scenarios(reference, cookie).find((x) => x.name === "signed-in students");
+      if (!s) throw new Error("no signed-in scenario");
+      const skip = (Date.now() - spawnedAt) / 1000 + WARMUP;
+      result.runs.push({
+        rows: [await runScenario(backend, s, processes)],
+        rssAfterMb: (await server.read()).rssMb,
+        settledRssMb: 0,
+        settledHeapMb: 0,
+      });
+      await server.stop();
+      // Thread 0 is the main thread (tsx's loader hooks run on a thread of their own).
+      const file = readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+      if (!file) throw new Error(`no CPU profile written in ${profileDir}`);
+      result.profile = summarizeProfile(path.join(profileDir, file), skip);
+      return result;
+    }
+
+    for (let run = 1; run <= RUNS; run++) {
+      console.error(`${backend}: run ${run} of ${RUNS}`);
+      const rows: Row[] = [];
+      for (const s of scenarios(reference, cookie)) {
+        if (flags.scenario && !flags.scenario.some((name) => s.name.includes(name))) continue;
+        rows.push(await runScenario(backend, s, processes));
+      }
+      const end = await server.read();
+      const settled = await server.settle();
+      result.runs.push({ rows, rssAfterMb: end.rssMb, settledRssMb: settled.rssMb, settledHeapMb: settled.heapUsedMb });
+    }
+    return result;
+  } finally {
+    await server?.stop();
+    await release(db);
+  }
+}
+
+async function main(): Promise<void> {
+  const started = new Date();
+  const loadBefore = os.loadavg();
+  const ceilings: { current?: Ceilings } = {};
+  const results: BackendResult[] = [];
+  try {
+    // Both databases are prepared at once, before anything is measured.
+    console.error(`preparing ${BACKENDS.join(" and ")}`);
+    const prepared = await Promise.allSettled(BACKENDS.map(prepare));
+    const failed = prepared.find((p) => p.status === "rejected");
+    if (failed) {
+      for (const p of prepared) if (p.status === "fulfilled") await release(p.value);
+      throw failed.reason;
+    }
+    for (const [i, backend] of BACKENDS.entries()) {
+      const db = (prepared[i] as PromiseFulfilledResult<BenchDatabase>).value;
+      results.push(await benchBackend(backend, db, ceilings));
+    }
+  } finally {
+    await ceilings.current?.yoga.stop();
+    await ceilings.current?.raw.stop();
+    loader.stop();
+    // Databases of backends not reached (an earlier one failed).
+    for (const undo of onInterrupt) await undo().catch(() => {});
+  }
+  const loadAfter = os.loadavg();
+  const rows = results.flatMap((b) => b.runs.at(-1)?.rows ?? []);
+  const goals = targets(results, LOGIN_RATE);
+  const machine = {
+    cpus: os.cpus().length,
+    model: os.cpus()[0]?.model ?? "unknown",
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    loadAverageBefore: loadBefore.map((x) => Math.round(x * 100) / 100),
+    loadAverageAfter: loadAfter.map((x) => Math.round(x * 100) / 100),
+  };
+  const settings = { quick: QUICK, duration: DURATION, warmup: WARMUP, connections: CONNECTIONS, runs: RUNS };
+
+  const out: string[] = [];
+  out.push(
+    `## Bench ${started.toISOString()}${flags.label ? ` (${flags.label})` : ""}`,
+    "",
+    `${machine.cpus} × ${machine.model}, Node ${machine.node}; load average before ${machine.loadAverageBefore.join(" ")}, after ${machine.loadAverageAfter.join(" ")}.`,
+    `${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s warm-up; figures from run ${RUNS} of ${RUNS}${flags.profile ? " (profiling: one run)" : ""}.`,
+    "",
+    table(rows),
+    "",
+  );
+  if (goals.length) {
+    out.push("| target | measured | goal | met |", "| --- | --- | --- | --- |");
+    for (const t of goals) out.push(`| ${t.name} | ${t.measured} | ${t.goal} | ${t.met ? "yes" : "**no**"} |`);
+    out.push("");
+  }
+  for (const b of results)
+    if (b.profile) out.push(`### CPU profile, signed-in students, ${b.backend}`, "", b.profile, "");
+  const report = out.join("\n");
+  console.log(report);
+
+  mkdirSync(RESULTS, { recursive: true });
+  const stamp = started.toISOString().replace(/[:.]/g, "-");
+  const file = path.join(RESULTS, `${stamp}${flags.label ? `-${flags.label}` : ""}.json`);
+  writeFileSync(file, `${JSON.stringify({ started, machine, settings, results, targets: goals }, null, 2)}\n`);
+  console.error(`\nwritten ${path.relative(ROOT, file)}`);
+
+  const allFailures = results.flatMap((b) => b.runs.flatMap((r) => r.rows)).reduce((n, r) => n + r.failures, 0);
+  if (allFailures) {
+    console.error(`bench FAILED: ${allFailures} failed requests (errors, non-2xx or wrong answers)`);
+    process.exit(1);
+  }
+  process.exit(0);
+}
+
+main().catch((error: unknown) => {
+  console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

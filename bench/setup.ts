@@ -1,0 +1,47 @@
+// Prepares a bench database (run by bench/run.ts as its own process, with the server's
+// environment): migrations, the students, a full first page of Gryffindors, and bench users.
+import { hashPassword } from "../src/auth/password.js";
+import { loadConfig } from "../src/config.js";
+import { openDatabase } from "../src/db/client.js";
+import { migrate } from "../src/db/migrate.js";
+import { seed } from "../src/db/seed.js";
+import { BENCH_PASSWORD, BENCH_USERS, EXTRA_STUDENTS } from "./fixtures.js";
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  try {
+    await migrate(db, config.databaseUrl);
+    await seed(db.prisma, { demo: false });
+    await db.prisma.student.createMany({
+      data: Array.from({ length: EXTRA_STUDENTS }, (_, i) => ({
+        name: `Bench Student ${String(i).padStart(2, "0")}`,
+        house: "GRYFFINDOR" as const,
+        year: 1 + (i % 7),
+        email: `bench.student.${i}@hogwarts.example`,
+      })),
+      skipDuplicates: true,
+    });
+    const passwordHash = await hashPassword(BENCH_PASSWORD);
+    await db.prisma.user.createMany({
+      data: Array.from({ length: BENCH_USERS }, (_, i) => ({
+        username: `bench-${i}`,
+        displayName: `Bench User ${i}`,
+        passwordHash,
+        role: "STUDENT" as const,
+        house: "GRYFFINDOR" as const,
+      })),
+      skipDuplicates: true,
+    });
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  () => process.exit(0), // the WASM schema engine leaves a timer behind
+  (error: unknown) => {
+    console.error(`bench setup failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  },
+);
