@@ -1,8 +1,7 @@
 // Per-request logging: a request id (accepted or generated, echoed back), a child logger
 // for the request's own log lines, and one summary line when the response leaves.
-import { AsyncLocalStorage } from "node:async_hooks";
 import { randomUUID } from "node:crypto";
-import { type DocumentNode, type ExecutionResult, Kind, type OperationDefinitionNode } from "graphql";
+import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "./log.js";
 
@@ -24,16 +23,31 @@ interface RequestState {
 }
 
 const states = new WeakMap<Request, RequestState>();
-const current = new AsyncLocalStorage<RequestState>();
 
 /** The request's child logger (carries `reqId`), or `fallback` outside a request. */
 export function requestLogger(request: Request | undefined, fallback: Logger): Logger {
-  return (request && states.get(request)?.log) || current.getStore()?.log || fallback;
+  return (request && states.get(request)?.log) || fallback;
 }
 
-/** The logger of the request being handled on this async path (for code that has no request). */
-export function currentLogger(fallback: Logger): Logger {
-  return current.getStore()?.log ?? fallback;
+/** Unexpected errors already logged with their request id (see `logUnexpected`). */
+const logged = new WeakSet<object>();
+
+/** The error behind a GraphQL error that Yoga will mask, or null for an expected one. */
+function unexpected(error: unknown): object | null {
+  if (!(error instanceof GraphQLError)) return typeof error === "object" && error ? error : null;
+  const original = error.originalError;
+  return original && !(original instanceof GraphQLError) ? original : null;
+}
+
+/**
+ * Logs an unexpected (to be masked) error once: with the request's logger when the error
+ * came out of execution (done there), else with `fallback` from Yoga's masking hook.
+ */
+export function logUnexpected(error: unknown, fallback: Logger): void {
+  const original = unexpected(error);
+  if (!original || logged.has(original)) return;
+  logged.add(original);
+  fallback.error({ err: original }, "unexpected error");
 }
 
 function operationOf(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
@@ -63,11 +77,6 @@ export function useRequestLog(log: Logger): Plugin<{ user?: { id: string } | nul
     return state;
   }
   return {
-    instrumentation: {
-      // Runs the whole request inside its state, so that code without the request (error
-      // masking, deep helpers) still logs with the request id.
-      request: ({ request }, wrapped) => current.run(stateFor(request), wrapped),
-    },
     onRequest({ request }) {
       stateFor(request);
     },
@@ -79,8 +88,10 @@ export function useRequestLog(log: Logger): Plugin<{ user?: { id: string } | nul
       state.operationType = op.operation;
       state.fields = op.selectionSet.selections.flatMap((s) => (s.kind === Kind.FIELD ? [s.name.value] : []));
       return {
-        onExecuteDone() {
+        onExecuteDone({ result }) {
           state.userId = args.contextValue.user?.id ?? null;
+          // Logged here, before masking, so the line carries the request id.
+          if ("errors" in result) for (const error of result.errors ?? []) logUnexpected(error, state.log);
         },
       };
     },

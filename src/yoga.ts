@@ -4,7 +4,7 @@ import { createYoga, maskError, type Plugin, type YogaServerInstance } from "gra
 import type { ServerContext } from "./client-address.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
 import { useLimits } from "./limits/index.js";
-import { currentLogger, useRequestLog } from "./request-log.js";
+import { logUnexpected, useRequestLog } from "./request-log.js";
 import { schema } from "./schema/index.js";
 import type { RequestSession } from "./session/request.js";
 
@@ -94,14 +94,12 @@ export function createApp(deps: YogaDeps): App {
     },
     maskedErrors: {
       isDev: config.detailedErrors,
-      // Expected errors (GraphQLErrors we threw) pass; anything else is logged here and
-      // reaches the client as "Unexpected error." with no details.
+      // Expected errors (GraphQLErrors we threw) pass; anything else reaches the client as
+      // "Unexpected error." with no details, and is logged (with the request id when it
+      // came out of execution: src/request-log.ts).
       maskError(error, message, isDev) {
         const masked = maskError(error, message, isDev);
-        if (masked !== error) {
-          const original = (error as { originalError?: unknown }).originalError ?? error;
-          currentLogger(log).error({ err: original }, "unexpected error");
-        }
+        if (masked !== error) logUnexpected(error, log);
         return masked;
       },
     },
