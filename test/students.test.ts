@@ -109,8 +109,16 @@ describe.each(BACKENDS)("students (%s)", (backend) => {
   });
 
   it("refuses a cursor it did not make", async () => {
-    const res = await harry.gql(PAGE, { house: "SLYTHERIN", after: "bm90LWEtY3Vyc29y" });
-    expect(codes(res)).toEqual(["BAD_USER_INPUT"]);
+    const forged = (value: unknown) => Buffer.from(JSON.stringify(value)).toString("base64url");
+    for (const after of [
+      "bm90LWEtY3Vyc29y",
+      forged(["Draco Malfoy", "-".repeat(36)]), // right shape, not a uuid
+      forged(["Draco\u0000", "00000000-0000-4000-8000-000000000000"]), // NUL: not storable text
+      forged({ name: "x" }),
+    ]) {
+      const res = await harry.gql(PAGE, { house: "SLYTHERIN", after });
+      expect(codes(res), after).toEqual(["BAD_USER_INPUT"]);
+    }
   });
 
   it("refuses an unknown house as a validation error", async () => {

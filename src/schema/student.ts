@@ -4,6 +4,7 @@ import type { Context } from "../context.js";
 import { findPage, findPageWithTotal, type StudentRow } from "../db/students.js";
 import { badInput } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
+import { isUuid } from "../session/store.js";
 import { builder } from "./builder.js";
 import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 import { HouseEnum } from "./scalars.js";
@@ -84,7 +85,7 @@ function decodeCursor(cursor: string): { name: string; id: string } {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
-      if (/^[0-9a-f-]{36}$/.test(value[1])) return { name: value[0], id: value[1] };
+      if (isUuid(value[1]) && !value[0].includes("\0")) return { name: value[0], id: value[1] };
     }
   } catch {
     // fall through
