@@ -6,7 +6,8 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
+import type pg from "pg";
+import { withClient } from "../test/helpers/database.js";
 import { BENCH_USERS, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
 import type { LoadSpec } from "./load.js";
 import { freePort, LoadClient, Measured, ROOT, runScript } from "./processes.js";
@@ -47,15 +48,7 @@ const load = (spec: LoadSpec) => loader.run(spec);
 
 // ---------------------------------------------------------------- databases and servers
 
-async function withAdmin<T>(run: (c: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: ADMIN_URL });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
+const withAdmin = <T>(run: (c: pg.Client) => Promise<T>) => withClient(run, ADMIN_URL);
 
 interface BenchDatabase {
   env: Record<string, string>;
