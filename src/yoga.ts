@@ -26,13 +26,14 @@ function useSessionCookies(sessions: WeakMap<Request, RequestSession[]>): Plugin
   };
 }
 
-/** `GET /health` while the process lives; `GET /ready` while the database answers. */
-function useHealth(ping: () => Promise<void>, timeoutMs: number): Plugin {
+/**
+ * `GET /ready` answers 200 while the database answers, 503 otherwise. (`GET /health`, the
+ * liveness probe, is Yoga's own: 200 while the process serves requests.)
+ */
+function useReady(ping: () => Promise<void>, timeoutMs: number): Plugin {
   return {
     async onRequest({ url, endResponse, fetchAPI }) {
-      if (url.pathname === "/health") {
-        endResponse(Response.json({ status: "ok" }));
-      } else if (url.pathname === "/ready") {
+      if (url.pathname === "/ready") {
         let timer: NodeJS.Timeout | undefined;
         const timeout = new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error("timeout")), timeoutMs);
@@ -114,7 +115,7 @@ export function createApp(deps: YogaDeps): App {
     cors: corsFor(config.corsOrigins),
     plugins: [
       useRequestLog(log),
-      useHealth(deps.ping, Math.min(2000, config.dbTimeoutMs)),
+      useReady(deps.ping, Math.min(2000, config.dbTimeoutMs)),
       // Form posts and header-less GETs can come from any site without a preflight: refuse them.
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useSessionCookies(sessions),
