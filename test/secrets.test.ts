@@ -1,6 +1,5 @@
 // Issue 3, point 7: rotating SESSION_SECRET across restarts, and production refusing to
 // start without a good one.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -10,6 +9,7 @@ import { ConfigError, loadConfig } from "../src/config.js";
 import { parseSecrets } from "../src/session/secrets.js";
 import { createTestApp, DEMO, type TestApp } from "./helpers/app.js";
 import { BACKENDS, createPersistentData } from "./helpers/database.js";
+import { baseEnv, isReady, runScript, startServer } from "./helpers/process.js";
 
 const OLD = "o".repeat(40);
 const NEW = "n".repeat(40);
@@ -129,42 +129,21 @@ describe("SESSION_SECRET format", () => {
 });
 
 describe("production start-up", () => {
-  const root = path.resolve(import.meta.dirname, "..");
   let dataDir: string;
-  const started: ChildProcess[] = [];
   beforeAll(() => {
     dataDir = mkdtempSync(path.join(tmpdir(), "issue3-prod-"));
   });
-  afterAll(() => {
-    for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  const env = (secret: string | null) => ({
-    PATH: process.env.PATH ?? "",
-    HOME: process.env.HOME ?? "",
-    NODE_ENV: "production",
-    DATA_DIR: dataDir,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    ...(secret === null ? {} : { SESSION_SECRET: secret }),
-  });
-
-  function startServer(secret: string | null): Promise<{ code: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", "src/server.ts"],
-        { cwd: root, env: env(secret), timeout: 120_000 },
-        (error, stdout, stderr) => resolve({ code: error ? ((error.code as number) ?? null) : 0, stdout, stderr }),
-      );
-    });
-  }
+  /** A production environment with `secret` ("" for none) and nothing else from the shell. */
+  const env = (secret: string) => baseEnv({ DATA_DIR: dataDir, SESSION_SECRET: secret });
 
   it("refuses to start without a secret, or with one under 32 characters, in one line naming what to set", async () => {
     const short = "short-secret-of-31-characters!!";
     expect(short).toHaveLength(31);
-    const runs = await Promise.all([null, short, `2:${NEW},1:${short}`].map(startServer));
+    const runs = await Promise.all(
+      ["", short, `2:${NEW},1:${short}`].map((s) => runScript("src/server.ts", [], env(s))),
+    );
     for (const [i, run] of runs.entries()) {
       expect(run.code).toBe(1);
       expect(run.stdout).toBe("");
@@ -182,32 +161,8 @@ describe("production start-up", () => {
   }, 180_000);
 
   it("starts with a good secret (the refusal above is about the secret, not the test)", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/server.ts"], {
-      cwd: root,
-      env: env(NEW),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    started.push(child);
-    let output = "";
-    const ready = await new Promise<boolean>((resolve) => {
-      const timer = setTimeout(() => resolve(false), 120_000);
-      const onData = (chunk: Buffer) => {
-        output += chunk.toString();
-        if (output.includes("GraphQL API ready")) {
-          clearTimeout(timer);
-          resolve(true);
-        }
-      };
-      child.stdout?.on("data", onData);
-      child.stderr?.on("data", onData);
-      child.on("exit", () => {
-        clearTimeout(timer);
-        resolve(false);
-      });
-    });
-    expect(ready, output).toBe(true);
-    const exited = new Promise((resolve) => child.on("exit", resolve));
-    child.kill("SIGTERM");
-    await exited;
+    const server = await startServer({ DATA_DIR: dataDir, SESSION_SECRET: NEW });
+    expect(server.lines.some(isReady)).toBe(true);
+    expect((await server.stop()).code).toBe(0);
   }, 180_000);
 });
