@@ -1,7 +1,7 @@
 // The processes a bench run starts: the server, the ceilings, setup and load, each on its own.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
+import { runScript as runToEnd } from "../test/helpers/process.js";
 import type { LoadResult, LoadSpec } from "./load.js";
 import type { ProbeReading } from "./probe.js";
 
@@ -9,39 +9,13 @@ export const ROOT = path.resolve(import.meta.dirname, "..");
 const PROBE = path.join(ROOT, "bench/probe.ts");
 
 /** A port free right now on 127.0.0.1 (the server is told it; it cannot report it with logs off). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../test/helpers/process.js";
 
 /** Runs a TypeScript script to completion; rejects with its stderr on a non-zero exit. */
-export function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, script), ...args], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d) => {
-      out += d;
-    });
-    child.stderr.on("data", (d) => {
-      err += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) =>
-      code === 0 ? resolve(out) : reject(new Error(`${script} exited with ${code}: ${err.trim() || out.trim()}`)),
-    );
-  });
+export async function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  const { code, stdout, stderr } = await runToEnd(script, args, env as Record<string, string>);
+  if (code !== 0) throw new Error(`${script} exited with ${code}: ${stderr.trim() || stdout.trim()}`);
+  return stdout;
 }
 
 /** The load generator: one long-lived process running autocannon for each spec it is sent. */

@@ -1,11 +1,8 @@
 // ASVS 7.4.5: an administrator ends one user's sessions, or everyone's, from the command line.
-import { execFile } from "node:child_process";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, DEMO, type TestApp } from "./helpers/app.js";
 import { BACKENDS, createPersistentData } from "./helpers/database.js";
-
-const root = path.resolve(import.meta.dirname, "..");
+import { runScript } from "./helpers/process.js";
 
 describe.each(BACKENDS)("npm run sessions:end (%s)", (backend) => {
   let shared: Record<string, string>;
@@ -18,16 +15,8 @@ describe.each(BACKENDS)("npm run sessions:end (%s)", (backend) => {
   afterAll(() => cleanup?.());
 
   /** Runs the script on the shared data (the app is stopped: PGlite has one owner). */
-  function endSessions(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(
-        process.execPath,
-        ["--import", "tsx", "scripts/sessions-end.ts", ...args],
-        { cwd: root, env: { PATH: process.env.PATH ?? "", NODE_ENV: "test", ...shared }, timeout: 120_000 },
-        (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-      );
-    });
-  }
+  const endSessions = (...args: string[]) =>
+    runScript("scripts/sessions-end.ts", args, { PATH: process.env.PATH ?? "", NODE_ENV: "test", ...shared });
 
   async function withApp<T>(body: (app: TestApp) => Promise<T>): Promise<T> {
     const app = await createTestApp(backend, shared);
