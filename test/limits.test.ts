@@ -1,9 +1,11 @@
 // Query limits: depth, aliases, directives, tokens, cost, body size, suggestions; clear errors, no hang.
+import net from "node:net";
 import { getIntrospectionQuery } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, createTestApp, DEMO, type TestApp } from "./helpers/app.js";
 import { BACKENDS } from "./helpers/database.js";
 import { LOGIN, raw } from "./helpers/http.js";
+import { listen } from "./helpers/server.js";
 
 const STUDENTS = `{
   me { displayName }
@@ -146,6 +148,42 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
     const padded = await raw(app, { query: "{ houses { house } }", extensions: { pad: "x".repeat(95_000) } });
     expect(padded.status).toBe(200);
     expect(padded.body.data).toHaveProperty("houses");
+  });
+
+  it("over HTTP, takes exactly Content-Length bytes as the body; more bytes are not this request", async () => {
+    const server = await listen(app.yoga);
+    const socket = net.connect(server.port, "127.0.0.1");
+    try {
+      let text = "";
+      let waiting: (() => void) | undefined;
+      socket.on("data", (chunk) => {
+        text += chunk.toString("latin1");
+        waiting?.();
+      });
+      socket.on("close", () => waiting?.());
+      const received = (pattern: RegExp) =>
+        new Promise<string>((resolve, reject) => {
+          waiting = () => {
+            if (pattern.test(text)) resolve(text);
+            else if (socket.closed) reject(new Error(`got: ${text}`));
+          };
+        });
+      const body = JSON.stringify({ query: "{ houses { house } }" });
+      const first = received(/"houses"/);
+      socket.write(
+        `POST /graphql HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      // Answered as soon as the declared bytes are in: the server waits for nothing more.
+      expect((await first).split("\r\n")[0]).toBe("HTTP/1.1 200 OK");
+      // A megabyte sent after them is not that request's body: it is a malformed next request.
+      text = "";
+      const second = received(/^HTTP\/1\.1 400/);
+      socket.end("x".repeat(1_000_000));
+      expect(await second).not.toContain('"data"');
+    } finally {
+      socket.destroy();
+      await server.close();
+    }
   });
 
   it("hides field and enum suggestions in production", async () => {

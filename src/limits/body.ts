@@ -32,18 +32,21 @@ async function readCapped(body: ReadableStream<Uint8Array>, max: number): Promis
  */
 export function useBodyLimit(max: number): Plugin {
   return {
-    onRequestParse({ request, requestParser, setRequestParser, endResponse }) {
-      if (!request.body || !requestParser) return;
-      const declared = Number(request.headers.get("content-length") ?? Number.NaN);
-      if (declared > max) {
-        endResponse(tooLarge(max));
+    onRequestParse({ request, requestParser, setRequestParser, endResponse, fetchAPI }) {
+      if (request.method === "GET" || request.method === "HEAD" || !requestParser) return;
+      const length = request.headers.get("content-length");
+      if (length !== null) {
+        // The HTTP parser reads exactly Content-Length bytes of body (a longer one is not
+        // this request's body), so a declared length within the cap bounds the body.
+        if (Number(length) > max) endResponse(tooLarge(max));
         return;
       }
+      // Chunked: count the bytes as they arrive.
       setRequestParser(async (req) => {
         const bytes = req.body ? await readCapped(req.body, max) : Buffer.alloc(0);
         if (bytes === null) return tooLarge(max);
         return requestParser(
-          new Request(req.url, { method: req.method, headers: req.headers, body: new Uint8Array(bytes) }),
+          new fetchAPI.Request(req.url, { method: req.method, headers: req.headers, body: new Uint8Array(bytes) }),
         );
       });
     },

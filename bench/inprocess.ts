@@ -1,0 +1,96 @@
+// In-process CPU per request (yoga.fetch, no sockets): quick A/B checks while profiling.
+// Usage: tsx bench/inprocess.ts [postgresql|pglite] [requests]
+import { createSchema, createYoga } from "graphql-yoga";
+import { createTestApp, DEMO } from "../test/helpers/app.js";
+import type { Backend } from "../test/helpers/database.js";
+import { EXTRA_STUDENTS, HOUSES, STUDENTS } from "./fixtures.js";
+
+const backend = (process.argv[2] ?? "postgresql") as Backend;
+const total = Number(process.argv[3] ?? 3000);
+const inFlight = 10;
+
+type Fetch = (init: { cookie?: string; body: string }) => Promise<Response>;
+
+async function measure(name: string, fetchOne: Fetch, init: { cookie?: string; body: string }) {
+  const run = async (n: number) => {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next++ < n) {
+          const r = await fetchOne(init);
+          const text = await r.text();
+          if (r.status !== 200) throw new Error(`${name}: ${r.status} ${text}`);
+        }
+      }),
+    );
+  };
+  await run(300);
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  await run(total);
+  const used = process.cpuUsage(cpu);
+  const wall = performance.now() - t;
+  console.log(
+    `${name.padEnd(28)} ${((used.user + used.system) / 1000 / total).toFixed(3)} ms CPU/req  ${(wall / total).toFixed(3)} ms wall/req`,
+  );
+}
+
+const app = await createTestApp(backend);
+await app.db.prisma.student.createMany({
+  data: Array.from({ length: EXTRA_STUDENTS }, (_, i) => ({
+    name: `Bench Student ${i}`,
+    house: "GRYFFINDOR" as const,
+    year: 1 + (i % 7),
+    email: `bench.${i}@hogwarts.example`,
+  })),
+});
+const client = app.client();
+await client.login(DEMO.harry.username, DEMO.harry.password);
+const cookie = `session=${client.cookie}`;
+const tampered = `session=${client.cookie?.slice(0, -4)}AAAA`;
+const ours: Fetch = async ({ cookie, body }) =>
+  app.yoga.fetch("http://localhost/graphql", {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+    body,
+  });
+const sample = await (await ours({ cookie, body: STUDENTS })).text();
+const data = JSON.parse(sample);
+const minimal = createYoga({
+  schema: createSchema({
+    typeDefs: `enum House { GRYFFINDOR HUFFLEPUFF RAVENCLAW SLYTHERIN }
+      type Student { name: String! year: Int! email: String }
+      type StudentEdge { node: Student! }
+      type StudentConnection { totalCount: Int! edges: [StudentEdge!]! }
+      type Query { students(house: House!, first: Int, after: String): StudentConnection! }`,
+    resolvers: { Query: { students: () => data.data.students } },
+  }),
+  logging: false,
+  landingPage: false,
+  graphiql: false,
+});
+const min: Fetch = async ({ body }) =>
+  minimal.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json" }, body });
+const only = process.env.ONLY;
+const TYPENAME = JSON.stringify({ query: "query T { __typename }" });
+const ME = JSON.stringify({ query: "query Me { me { username } }" });
+const COUNT = JSON.stringify({ query: "query S { students(house: GRYFFINDOR, first: 25) { totalCount } }" });
+const NAME = JSON.stringify({
+  query: "query S { students(house: GRYFFINDOR, first: 25) { totalCount edges { node { name } } } }",
+});
+const NOEMAIL = JSON.stringify({
+  query: "query S { students(house: GRYFFINDOR, first: 25) { totalCount edges { node { name year } } } }",
+});
+for (let round = 0; round < Number(process.env.ROUNDS ?? 2); round++) {
+  if (!only || only === "min") await measure("minimal yoga", min, { body: STUDENTS });
+  if (!only || only === "tampered") await measure("tampered students", ours, { cookie: tampered, body: STUDENTS });
+  if (!only || only === "houses") await measure("anonymous houses", ours, { body: HOUSES });
+  if (!only || only === "students") await measure("signed-in students", ours, { cookie, body: STUDENTS });
+  if (!only || only === "typename") await measure("anonymous __typename", ours, { body: TYPENAME });
+  if (!only || only === "me") await measure("signed-in me", ours, { cookie, body: ME });
+  if (!only || only === "count") await measure("signed-in students count", ours, { cookie, body: COUNT });
+  if (!only || only === "name") await measure("signed-in students name", ours, { cookie, body: NAME });
+  if (!only || only === "noemail") await measure("signed-in students no email", ours, { cookie, body: NOEMAIL });
+}
+await app.dispose();
+process.exit(0);
