@@ -3,14 +3,18 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import pg from "pg";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { lockDataDir } from "./pglite-lock.js";
+import { pgliteSql, poolSql, type Sql } from "./sql.js";
 
 export type { PrismaClient } from "../generated/prisma/client.js";
 
 export interface Database {
   prisma: PrismaClient;
+  /** The hot-path reads, on the same connections as Prisma (src/db/sql.ts). */
+  sql: Sql;
   kind: "pglite" | "postgresql";
   /** A fresh adapter factory for the schema engine (migrations). */
   adapterFactory(): SqlMigrationAwareDriverAdapterFactory;
@@ -65,6 +69,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     const prisma = listen(new PrismaClient({ adapter: new PrismaPGlite(pglite), ...clientOptions(options) }), options);
     return {
       prisma,
+      sql: pgliteSql(pglite, options.onQuery),
       kind: "pglite",
       adapterFactory: () => new PrismaPGlite(pglite),
       async close() {
@@ -84,18 +89,26 @@ function openPostgres(url: string, timeoutMs: number, options: OpenOptions): Dat
   // The app's queries also give up after the timeout, on both ends, so that an outage or
   // a stalled server answers requests with an error instead of holding them. Migrations
   // (adapterFactory) keep no statement limit: they may wait on the advisory lock.
-  const app = { ...pool, query_timeout: timeoutMs, statement_timeout: timeoutMs };
+  // One pool, shared by Prisma and the hot-path reads (src/db/sql.ts).
+  const appPool = new pg.Pool({ ...pool, query_timeout: timeoutMs, statement_timeout: timeoutMs });
+  // An idle connection that dies (a server restart) must not crash the process; the next
+  // query through the pool gets a new connection or reports the outage itself.
+  appPool.on("error", () => {});
   // Prisma's own wait to start a transaction (default 2 s) follows the same limit.
   const transactionOptions = { maxWait: timeoutMs, timeout: Math.max(5000, timeoutMs) };
   const prisma = listen(
-    new PrismaClient({ adapter: new PrismaPg(app), transactionOptions, ...clientOptions(options) }),
+    new PrismaClient({ adapter: new PrismaPg(appPool), transactionOptions, ...clientOptions(options) }),
     options,
   );
   return {
     prisma,
+    sql: poolSql(appPool, options.onQuery),
     kind: "postgresql",
     adapterFactory: () => new PrismaPg({ ...pool, max: 1 }),
-    close: () => prisma.$disconnect(),
+    async close() {
+      await prisma.$disconnect();
+      await appPool.end();
+    },
   };
 }
 

@@ -120,8 +120,8 @@ async function studentsPage(
   // totalCount selected: page and count in one statement, one round trip instead of two.
   const withTotal = info.fieldNodes.some((node: FieldNode) => selects(node.selectionSet, "totalCount", info.fragments));
   const { rows, total } = withTotal
-    ? await findPageWithTotal(ctx.prisma, query)
-    : { rows: await findPage(ctx.prisma, query), total: undefined };
+    ? await findPageWithTotal(ctx.sql, query)
+    : { rows: await findPage(ctx.sql, query), total: undefined };
   const page = rows.slice(0, first);
   const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
   return {

@@ -1,6 +1,7 @@
 // Session records in the database: the server-side half of every cookie.
 import { randomUUID } from "node:crypto";
 import type { PrismaClient } from "../db/client.js";
+import type { Sql } from "../db/sql.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { House, Role } from "../generated/prisma/enums.js";
 
@@ -46,7 +47,28 @@ function live(limits: SessionLimits, now: number) {
   };
 }
 
-export function createSessionStore(prisma: PrismaClient, limits: SessionLimits) {
+/** The session row and its user, as `load` reads them: times in milliseconds since the epoch. */
+interface LoadedRow {
+  id: string;
+  userId: string;
+  createdAt: number;
+  lastSeenAt: number;
+  userAgent: string | null;
+  username: string;
+  displayName: string;
+  role: Role;
+  house: House | null;
+}
+
+// Prisma stores DateTime as `timestamp(3)` in UTC; epoch milliseconds read the same on both drivers.
+const LOAD = `SELECT s."id"::text AS "id", s."userId"::text AS "userId",
+  (extract(epoch FROM s."createdAt") * 1000)::float8 AS "createdAt",
+  (extract(epoch FROM s."lastSeenAt") * 1000)::float8 AS "lastSeenAt",
+  s."userAgent", u."username", u."displayName", u."role"::text AS "role", u."house"::text AS "house"
+FROM "Session" s JOIN "User" u ON u."id" = s."userId"
+WHERE s."id" = $1::uuid`;
+
+export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: SessionLimits) {
   return {
     /**
      * Starts a session row with a fresh random id (a new identity on every login), and
@@ -70,21 +92,27 @@ export function createSessionStore(prisma: PrismaClient, limits: SessionLimits) 
       return record;
     },
 
-    /** The session and its user in one indexed query, or null when the row is gone. */
+    /**
+     * The session and its user in one indexed query, or null when the row is gone. Runs on
+     * every signed-in request, so it is plain SQL on the driver (src/db/sql.ts).
+     */
     async load(id: string): Promise<(SessionRecord & { user: CurrentUser }) | null> {
-      return prisma.session.findUnique({
-        // Without "join" Prisma fetches the user in a second query.
-        relationLoadStrategy: "join",
-        where: { id },
-        select: {
-          id: true,
-          userId: true,
-          createdAt: true,
-          lastSeenAt: true,
-          userAgent: true,
-          user: { select: currentUserSelect },
+      const [row] = await sql.rows<LoadedRow>(LOAD, [id]);
+      if (!row) return null;
+      return {
+        id: row.id,
+        userId: row.userId,
+        createdAt: new Date(row.createdAt),
+        lastSeenAt: new Date(row.lastSeenAt),
+        userAgent: row.userAgent,
+        user: {
+          id: row.userId,
+          username: row.username,
+          displayName: row.displayName,
+          role: row.role,
+          house: row.house,
         },
-      });
+      };
     },
 
     /** Records use of a session (idle-timeout renewal). */
