@@ -1,12 +1,41 @@
 // The processes a bench run starts: the server, the ceilings, setup and load, each on its own.
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
-import { runScript as runToEnd } from "../test/helpers/process.js";
+import { build } from "esbuild";
+import { runCommand, runScript as runToEnd } from "../test/helpers/process.js";
 import type { LoadResult, LoadSpec } from "./load.js";
 import type { ProbeReading } from "./probe.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "..");
-const PROBE = path.join(ROOT, "bench/probe.ts");
+/** Where the bench's own measured scripts are compiled to (bench/results is not in git). */
+const BUILT = path.join(ROOT, "bench/results/.build");
+const PROBE = path.join(BUILT, "probe.js");
+/** The ceilings, compiled like the app so that every measured process runs on plain node. */
+export const CEILING = path.join(BUILT, "ceiling.js");
+/** The server as `npm start` runs it. */
+export const SERVER = path.join(ROOT, "dist/server.js");
+
+/**
+ * Compiles what the bench measures to JavaScript: the app (`npm run build`, as `npm start`
+ * does) and the ceilings and probe. No measured process loads tsx (about 30 MB of RSS).
+ */
+export async function buildMeasured(): Promise<void> {
+  const proc = runCommand(
+    process.execPath,
+    [path.join(ROOT, "scripts/build.mjs")],
+    process.env as Record<string, string>,
+  );
+  const { code } = await proc.exited;
+  if (code !== 0) throw new Error(`npm run build failed: ${proc.stderr().trim()}`);
+  await build({
+    entryPoints: [path.join(ROOT, "bench/ceiling.ts"), path.join(ROOT, "bench/probe.ts")],
+    outdir: BUILT,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    logLevel: "warning",
+  });
+}
 
 /** A port free right now on 127.0.0.1 (the server is told it; it cannot report it with logs off). */
 export { freePort } from "../test/helpers/process.js";
@@ -54,7 +83,7 @@ export class LoadClient {
   }
 }
 
-/** A measured process: a Node script started with the probe preloaded (and optionally profiled). */
+/** A measured process: a compiled script on plain node, the probe preloaded (optionally profiled). */
 export class Measured {
   private readonly child: ChildProcess;
   private exited: Promise<number | null>;
@@ -67,7 +96,7 @@ export class Measured {
     env: NodeJS.ProcessEnv,
     nodeFlags: string[] = [],
   ) {
-    this.child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", "--import", PROBE, script, ...args], {
+    this.child = spawn(process.execPath, [...nodeFlags, "--import", PROBE, script, ...args], {
       cwd: ROOT,
       env,
       stdio: ["ignore", "ignore", "pipe", "ipc"],

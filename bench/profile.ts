@@ -32,7 +32,7 @@ const CATEGORIES: [string, (f: CallFrame) => boolean][] = [
     "Yoga pipeline (Yoga, envelop, whatwg-node)",
     (f) => /graphql-yoga|@envelop|@whatwg-node|@graphql-tools/.test(f.url),
   ],
-  ["app code (src/)", (f) => f.url.includes("/src/")],
+  ["app code (src/, compiled to dist/)", (f) => /\/(src|dist)\//.test(f.url)],
   ["WebAssembly (PGlite's postgres, Prisma's query compiler)", (f) => f.url.startsWith("wasm://")],
   ["HTTP and streams (node:)", (f) => f.url.startsWith("node:")],
   ["V8 / native (program)", (f) => f.functionName === "(program)" || f.url === ""],
@@ -46,7 +46,7 @@ function category(frame: CallFrame): string {
 function short(url: string): string {
   const i = url.lastIndexOf("node_modules/");
   if (i >= 0) return url.slice(i + "node_modules/".length);
-  const s = url.indexOf("/src/");
+  const s = url.search(/\/(src|dist)\//);
   return s >= 0 ? url.slice(s + 1) : url.replace(/^file:\/\//, "");
 }
 

@@ -10,7 +10,7 @@ import type pg from "pg";
 import { withClient } from "../test/helpers/database.js";
 import { BENCH_USERS, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
 import type { LoadSpec } from "./load.js";
-import { freePort, LoadClient, Measured, ROOT, runScript } from "./processes.js";
+import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript, SERVER } from "./processes.js";
 import { summarizeProfile } from "./profile.js";
 import { type Backend, type BackendResult, type Row, table, targets } from "./report.js";
 
@@ -211,8 +211,8 @@ async function startCeilings(reference: string): Promise<Ceilings> {
   const file = path.join(RESULTS, ".reference.json");
   writeFileSync(file, reference);
   const [yp, rp] = [await freePort(), await freePort()];
-  const yoga = new Measured("ceiling yoga", "bench/ceiling.ts", ["yoga", file, String(yp)], process.env);
-  const raw = new Measured("ceiling raw", "bench/ceiling.ts", ["raw", file, String(rp)], process.env);
+  const yoga = new Measured("ceiling yoga", CEILING, ["yoga", file, String(yp)], process.env);
+  const raw = new Measured("ceiling raw", CEILING, ["raw", file, String(rp)], process.env);
   const yogaUrl = `http://127.0.0.1:${yp}/graphql`;
   const rawUrl = `http://127.0.0.1:${rp}/`;
   await Promise.all([yoga.ready(`${yogaUrl}?query=%7B__typename%7D`), raw.ready(rawUrl)]);
@@ -262,7 +262,7 @@ async function benchBackend(
     // --expose-gc only lets the probe collect garbage before the between-runs memory reading.
     const nodeFlags = ["--expose-gc", ...(flags.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])];
     const spawnedAt = Date.now();
-    server = new Measured(`server (${backend})`, "src/server.ts", [], env, nodeFlags);
+    server = new Measured(`server (${backend})`, SERVER, [], env, nodeFlags);
     const base = `http://127.0.0.1:${port}`;
     await server.ready(`${base}/health`);
     console.error(`${backend}: server up after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
@@ -295,7 +295,7 @@ async function benchBackend(
         settledHeapMb: 0,
       });
       await server.stop();
-      // Thread 0 is the main thread (tsx's loader hooks run on a thread of their own).
+      // Thread 0 is the main thread.
       const file = readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
       if (!file) throw new Error(`no CPU profile written in ${profileDir}`);
       result.profile = summarizeProfile(path.join(profileDir, file), skip);
@@ -326,12 +326,12 @@ async function main(): Promise<void> {
   const ceilings: { current?: Ceilings } = {};
   const results: BackendResult[] = [];
   try {
-    // Both databases are prepared at once, before anything is measured.
-    console.error(`preparing ${BACKENDS.join(" and ")}`);
-    const prepared = await Promise.allSettled(BACKENDS.map(prepare));
-    const failed = prepared.find((p) => p.status === "rejected");
+    // The app and the ceilings are compiled, and both databases prepared, before anything is measured.
+    console.error(`building; preparing ${BACKENDS.join(" and ")}`);
+    const [built, ...prepared] = await Promise.allSettled([buildMeasured(), ...BACKENDS.map(prepare)]);
+    const failed = [built, ...prepared].find((p) => p.status === "rejected");
     if (failed) {
-      for (const p of prepared) if (p.status === "fulfilled") await release(p.value);
+      for (const p of prepared) if (p.status === "fulfilled" && p.value) await release(p.value);
       throw failed.reason;
     }
     for (const [i, backend] of BACKENDS.entries()) {

@@ -33,7 +33,8 @@ async function primary(): Promise<void> {
     }
   }
 
-  cluster.setupPrimary({ exec: path.join(import.meta.dirname, "server.ts") });
+  // server.js next to cluster.js (npm run start:cluster), server.ts under tsx (tests)
+  cluster.setupPrimary({ exec: path.join(import.meta.dirname, `server${path.extname(import.meta.filename)}`) });
   const env = { MIGRATE_ON_START: "false", SEED_ON_START: "false" };
   const listening = new Set<Worker>();
   let stopping = false;

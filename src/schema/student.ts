@@ -44,11 +44,12 @@ const PageInfoRef = builder
     }),
   });
 
-const EdgeRef = builder.objectRef<{ cursor: string; node: StudentRow }>("StudentEdge").implement({
+/** An edge is its row: the cursor is encoded only when asked for. */
+const EdgeRef = builder.objectRef<StudentRow>("StudentEdge").implement({
   authScopes: { public: true }, // the node itself is guarded by Student's rule
   fields: (t) => ({
-    cursor: t.exposeString("cursor"),
-    node: t.field({ type: StudentRef, resolve: (edge) => edge.node }),
+    cursor: t.string({ resolve: (row) => encodeCursor(row) }),
+    node: t.field({ type: StudentRef, resolve: (row) => row }),
   }),
 });
 
@@ -56,7 +57,7 @@ interface ConnectionShape {
   house: House;
   /** Fetched with the page when the query selected it. */
   totalCount?: number;
-  edges: { cursor: string; node: StudentRow }[];
+  edges: StudentRow[];
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
@@ -123,16 +124,17 @@ async function studentsPage(
     ? await findPageWithTotal(ctx.sql, query)
     : { rows: await findPage(ctx.sql, query), total: undefined };
   const page = rows.slice(0, first);
-  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  const start = page[0];
+  const end = page.at(-1);
   return {
     house,
     ...(total === undefined ? {} : { totalCount: total }),
-    edges,
+    edges: page,
     pageInfo: {
       hasNextPage: rows.length > first,
       hasPreviousPage: from !== null,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
+      startCursor: start ? encodeCursor(start) : null,
+      endCursor: end ? encodeCursor(end) : null,
     },
   };
 }
