@@ -7,6 +7,7 @@ import { type Database, openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { assertReachable } from "./db/reachable.js";
 import { seed } from "./db/seed.js";
+import { createStudentPages } from "./db/students.js";
 import { createLogger, type Logger } from "./log.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
@@ -56,7 +57,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     config,
     log,
     prisma: db.prisma,
-    sql: db.sql,
+    pages: createStudentPages(db.sql),
     store: createSessionStore(db.prisma, db.sql, config.session),
     codec: createCookieCodec(config.cookie, secrets),
     limits: config.session,

@@ -3,7 +3,7 @@ import type { LoginThrottle } from "./auth/throttle.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { PrismaClient } from "./db/client.js";
-import type { Sql } from "./db/sql.js";
+import type { StudentPages } from "./db/students.js";
 import type { Logger } from "./log.js";
 import { requestLogger } from "./request-log.js";
 import { RequestSession, type SessionDeps } from "./session/request.js";
@@ -13,8 +13,8 @@ export interface Context {
   request: Request;
   config: Config;
   prisma: PrismaClient;
-  /** Plain SQL for the hot-path reads (src/db/sql.ts); Prisma for everything else. */
-  sql: Sql;
+  /** The students pages (plain SQL on the hot path, src/db/students.ts); Prisma for the rest. */
+  pages: StudentPages;
   sessions: SessionStore;
   session: RequestSession;
   log: Logger;
@@ -34,7 +34,7 @@ export type SignedInContext = Context & { user: CurrentUser };
 export interface ContextDeps extends SessionDeps {
   config: Config;
   prisma: PrismaClient;
-  sql: Sql;
+  pages: StudentPages;
   log: Logger;
   throttle: LoginThrottle;
 }
@@ -50,7 +50,7 @@ export function createContextFactory(deps: ContextDeps) {
     const ctx = Object.assign(initial, {
       config: deps.config,
       prisma: deps.prisma,
-      sql: deps.sql,
+      pages: deps.pages,
       sessions: deps.store,
       session,
       log: requestLogger(request, deps.log),

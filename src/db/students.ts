@@ -1,6 +1,7 @@
 // The students page: one house's rows in (name, id) order, with or without the house total.
 
 import type { House } from "../generated/prisma/enums.js";
+import { perTurn } from "./batch.js";
 import type { Sql } from "./sql.js";
 
 export interface StudentRow {
@@ -19,46 +20,73 @@ export interface PageQuery {
   after: { name: string; id: string } | null;
 }
 
-const COLUMNS = `s."id"::text AS "id", s."name", s."house"::text AS "house", s."year", s."email"`;
-/** Keyset condition on the (house, name, id) index: rows strictly after the cursor. */
-const AFTER = `AND (s."name", s."id") > ($3, $4::uuid)`;
+export interface Page {
+  rows: StudentRow[];
+  /** The house's total, when asked for. */
+  total?: number;
+}
 
-/** `[house, take]` plus the cursor's name and id when there is one ($3, $4). */
-function parameters({ house, take, after }: PageQuery): unknown[] {
-  return after ? [house, take, after.name, after.id] : [house, take];
+/** One row per (input, student): `n` numbers the inputs of a batch; `total` only when counted. */
+type BatchRow = Partial<StudentRow> & { n: number; total?: number };
+
+/**
+ * The statement for a batch of page queries of one kind (with or without the house total,
+ * with or without a cursor): the inputs arrive as parallel arrays, each input is paged by
+ * its own LATERAL subquery on the (house, name, id) index, keyset condition included. With
+ * the total, a page that is empty still gives one row (the total and NULL columns).
+ */
+function pageStatement(withTotal: boolean, withCursor: boolean): string {
+  const inputs = withCursor
+    ? `unnest($1::int[], $2::text[]::"House"[], $3::int[], $4::text[], $5::text[]::uuid[]) AS q("n", "house", "take", "afterName", "afterId")`
+    : `unnest($1::int[], $2::text[]::"House"[], $3::int[]) AS q("n", "house", "take")`;
+  const page = `SELECT s."id"::text AS "id", s."name", s."house"::text AS "house", s."year", s."email"
+      FROM "Student" s
+      WHERE s."house" = q."house" ${withCursor ? `AND (s."name", s."id") > (q."afterName", q."afterId")` : ""}
+      ORDER BY s."name", s."id" LIMIT q."take"`;
+  return withTotal
+    ? `SELECT q."n", t."total", p."id", p."name", p."house", p."year", p."email"
+    FROM ${inputs}
+    CROSS JOIN LATERAL (SELECT count(*)::int AS "total" FROM "Student" c WHERE c."house" = q."house") t
+    LEFT JOIN LATERAL (${page}) p ON true
+    ORDER BY q."n", p."name", p."id"`
+    : `SELECT q."n", p."id", p."name", p."house", p."year", p."email"
+    FROM ${inputs}
+    CROSS JOIN LATERAL (${page}) p
+    ORDER BY q."n", p."name", p."id"`;
 }
 
 /**
- * The page rows, in (name, id) order. Runs on every students request, so it is plain SQL
- * on the driver (src/db/sql.ts).
+ * Students pages, in (name, id) order, with the house's total when asked for (page and
+ * count in one statement). Runs on every students request, so it is plain SQL on the driver
+ * (src/db/sql.ts), and the requests of one event-loop turn share a statement (src/db/batch.ts).
  */
-export function findPage(sql: Sql, query: PageQuery): Promise<StudentRow[]> {
-  return sql.rows<StudentRow>(
-    `SELECT ${COLUMNS} FROM "Student" s
-    WHERE s."house" = $1::"House" ${query.after ? AFTER : ""}
-    ORDER BY s."name", s."id" LIMIT $2`,
-    parameters(query),
+export function createStudentPages(sql: Sql) {
+  const kinds = [false, true].flatMap((withTotal) =>
+    [false, true].map((withCursor) => {
+      const text = pageStatement(withTotal, withCursor);
+      return perTurn(async (queries: PageQuery[]): Promise<Page[]> => {
+        const values: unknown[] = [queries.map((_, n) => n), queries.map((q) => q.house), queries.map((q) => q.take)];
+        if (withCursor)
+          values.push(
+            queries.map((q) => q.after?.name),
+            queries.map((q) => q.after?.id),
+          );
+        const pages: Page[] = queries.map(() => (withTotal ? { rows: [], total: 0 } : { rows: [] }));
+        for (const { n, total, ...row } of await sql.rows<BatchRow>(text, values)) {
+          const page = pages[n];
+          if (withTotal) page.total = total ?? 0;
+          if (typeof row.id === "string") page.rows.push(row as StudentRow);
+        }
+        return pages;
+      });
+    }),
   );
+  return {
+    /** One page of `query.house`; `withTotal` adds the house's total. */
+    find(query: PageQuery, withTotal: boolean): Promise<Page> {
+      return kinds[(withTotal ? 2 : 0) + (query.after ? 1 : 0)](query);
+    },
+  };
 }
 
-/**
- * The page rows and the house's total in one round trip (one statement instead of a page
- * query and a count). The total comes from a one-row subquery joined to the page, so it is
- * there even when the page is empty.
- */
-export async function findPageWithTotal(sql: Sql, query: PageQuery): Promise<{ rows: StudentRow[]; total: number }> {
-  const result = await sql.rows<Partial<StudentRow> & { total: number }>(
-    `SELECT t."total", p."id", p."name", p."house", p."year", p."email"
-    FROM (SELECT count(*)::int AS "total" FROM "Student" WHERE "house" = $1::"House") t
-    LEFT JOIN LATERAL (
-      SELECT ${COLUMNS} FROM "Student" s
-      WHERE s."house" = $1::"House" ${query.after ? AFTER : ""}
-      ORDER BY s."name", s."id" LIMIT $2
-    ) p ON true
-    ORDER BY p."name", p."id"`,
-    parameters(query),
-  );
-  const total = result[0]?.total ?? 0;
-  const rows = result.filter((r): r is StudentRow & { total: number } => typeof r.id === "string");
-  return { rows: rows.map(({ total: _, ...row }) => row), total };
-}
+export type StudentPages = ReturnType<typeof createStudentPages>;

@@ -1,5 +1,6 @@
 // Session records in the database: the server-side half of every cookie.
 import { randomUUID } from "node:crypto";
+import { perTurn } from "../db/batch.js";
 import type { PrismaClient } from "../db/client.js";
 import type { Sql } from "../db/sql.js";
 import type { Prisma } from "../generated/prisma/client.js";
@@ -66,9 +67,15 @@ const LOAD = `SELECT s."id"::text AS "id", s."userId"::text AS "userId",
   (extract(epoch FROM s."lastSeenAt") * 1000)::float8 AS "lastSeenAt",
   s."userAgent", u."username", u."displayName", u."role"::text AS "role", u."house"::text AS "house"
 FROM "Session" s JOIN "User" u ON u."id" = s."userId"
-WHERE s."id" = $1::uuid`;
+WHERE s."id" = ANY($1::text[]::uuid[])`;
 
 export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: SessionLimits) {
+  // The session checks of one event-loop turn share a statement (src/db/batch.ts).
+  const loadRows = perTurn(async (ids: string[]) => {
+    const rows = await sql.rows<LoadedRow>(LOAD, [[...new Set(ids)]]);
+    const byId = new Map(rows.map((row) => [row.id, row]));
+    return ids.map((id) => byId.get(id.toLowerCase()));
+  });
   return {
     /**
      * Starts a session row with a fresh random id (a new identity on every login), and
@@ -97,7 +104,7 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
      * every signed-in request, so it is plain SQL on the driver (src/db/sql.ts).
      */
     async load(id: string): Promise<(SessionRecord & { user: CurrentUser }) | null> {
-      const [row] = await sql.rows<LoadedRow>(LOAD, [id]);
+      const row = await loadRows(id);
       if (!row) return null;
       return {
         id: row.id,
