@@ -1,5 +1,6 @@
 // The processes a bench run starts: the server, the ceilings, setup and load, each on its own.
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
 import { runCommand, runScript as runToEnd } from "../test/helpers/process.js";
@@ -12,8 +13,19 @@ const BUILT = path.join(ROOT, "bench/results/.build");
 const PROBE = path.join(BUILT, "probe.js");
 /** The ceilings, compiled like the app so that every measured process runs on plain node. */
 export const CEILING = path.join(BUILT, "ceiling.js");
-/** The server as `npm start` runs it. */
-export const SERVER = path.join(ROOT, "dist/server.js");
+/**
+ * The server exactly as `npm start` runs it: the node flags and script of its `start` script
+ * (`exec node [flags] dist/server.js`), so that the bench measures what users run.
+ */
+export function startCommand(): { flags: string[]; script: string } {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
+  const words = pkg.scripts.start.trim().split(/\s+/);
+  const script = words.at(-1) ?? "";
+  if (words[0] !== "exec" || words[1] !== "node" || !script.endsWith(".js")) {
+    throw new Error(`the bench expects "start" to be "exec node [flags] FILE.js", not: ${pkg.scripts.start}`);
+  }
+  return { flags: words.slice(2, -1), script: path.join(ROOT, script) };
+}
 
 /**
  * Compiles what the bench measures to JavaScript: the app (`npm run build`, as `npm start`

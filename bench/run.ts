@@ -10,7 +10,7 @@ import type pg from "pg";
 import { withClient } from "../test/helpers/database.js";
 import { BENCH_USERS, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
 import type { LoadSpec } from "./load.js";
-import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript, SERVER } from "./processes.js";
+import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript, startCommand } from "./processes.js";
 import { summarizeProfile } from "./profile.js";
 import { type Backend, type BackendResult, type Row, table, targets } from "./report.js";
 
@@ -260,9 +260,14 @@ async function benchBackend(
     const t0 = Date.now();
     const profileDir = path.join(RESULTS, "profiles", `${backend}-${Date.now()}`);
     // --expose-gc only lets the probe collect garbage before the between-runs memory reading.
-    const nodeFlags = ["--expose-gc", ...(flags.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : [])];
+    const start = startCommand();
+    const nodeFlags = [
+      ...start.flags,
+      "--expose-gc",
+      ...(flags.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
+    ];
     const spawnedAt = Date.now();
-    server = new Measured(`server (${backend})`, SERVER, [], env, nodeFlags);
+    server = new Measured(`server (${backend})`, start.script, [], env, nodeFlags);
     const base = `http://127.0.0.1:${port}`;
     await server.ready(`${base}/health`);
     console.error(`${backend}: server up after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
