@@ -14,17 +14,28 @@ const PROBE = path.join(BUILT, "probe.js");
 /** The ceilings, compiled like the app so that every measured process runs on plain node. */
 export const CEILING = path.join(BUILT, "ceiling.js");
 /**
- * The server exactly as `npm start` runs it: the node flags and script of its `start` script
- * (`exec node [flags] dist/server.js`), so that the bench measures what users run.
+ * The server exactly as `npm start` runs it: the environment, node flags and script of its
+ * `start` script (`exec [env K=V …] node [flags] dist/server.js`), so that the bench
+ * measures what users run.
  */
-export function startCommand(): { flags: string[]; script: string } {
+export function startCommand(): { env: Record<string, string>; flags: string[]; script: string } {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { start: string } };
   const words = pkg.scripts.start.trim().split(/\s+/);
-  const script = words.at(-1) ?? "";
-  if (words[0] !== "exec" || words[1] !== "node" || !script.endsWith(".js")) {
-    throw new Error(`the bench expects "start" to be "exec node [flags] FILE.js", not: ${pkg.scripts.start}`);
+  const env: Record<string, string> = {};
+  let i = words[0] === "exec" ? 1 : -1;
+  if (words[i] === "env") {
+    for (i++; i < words.length && words[i].includes("="); i++) {
+      const [key, ...value] = words[i].split("=");
+      env[key] = value.join("=");
+    }
   }
-  return { flags: words.slice(2, -1), script: path.join(ROOT, script) };
+  const script = words.at(-1) ?? "";
+  if (i < 0 || words[i] !== "node" || !script.endsWith(".js")) {
+    throw new Error(
+      `the bench expects "start" to be "exec [env K=V …] node [flags] FILE.js", not: ${pkg.scripts.start}`,
+    );
+  }
+  return { env, flags: words.slice(i + 1, -1), script: path.join(ROOT, script) };
 }
 
 /**

@@ -267,7 +267,7 @@ async function benchBackend(
       ...(flags.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
     ];
     const spawnedAt = Date.now();
-    server = new Measured(`server (${backend})`, start.script, [], env, nodeFlags);
+    server = new Measured(`server (${backend})`, start.script, [], { ...env, ...start.env }, nodeFlags);
     const base = `http://127.0.0.1:${port}`;
     await server.ready(`${base}/health`);
     console.error(`${backend}: server up after ${((Date.now() - t0) / 1000).toFixed(1)} s`);
