@@ -49,9 +49,7 @@ const EdgeRef = builder.objectRef<StudentRow>("StudentEdge").implement({
   authScopes: { public: true }, // the node itself is guarded by Student's rule
   fields: (t) => ({
     cursor: t.string({ resolve: (row) => encodeCursor(row) }),
-    // Student's own `signedIn` rule is already met: edges exist only under `students`, which
-    // needs a session. Checking it again for every row cost a scope evaluation per student.
-    node: t.field({ type: StudentRef, skipTypeScopes: true, resolve: (row) => row }),
+    node: t.field({ type: StudentRef, resolve: (row) => row }),
   }),
 });
 
