@@ -144,6 +144,13 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
       duplex: "half",
     } as RequestInit);
     expect(streamed.status).toBe(413);
+    // a Content-Length that is not a number does not bypass the cap either
+    const garbled = await app.yoga.fetch("http://localhost/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", "content-length": "12abc" },
+      body: big,
+    });
+    expect(garbled.status).toBe(413);
     // just under the cap is served normally
     const padded = await raw(app, { query: "{ houses { house } }", extensions: { pad: "x".repeat(95_000) } });
     expect(padded.status).toBe(200);

@@ -35,13 +35,13 @@ export function useBodyLimit(max: number): Plugin {
     onRequestParse({ request, requestParser, setRequestParser, endResponse, fetchAPI }) {
       if (request.method === "GET" || request.method === "HEAD" || !requestParser) return;
       const length = request.headers.get("content-length");
-      if (length !== null) {
+      if (length !== null && /^\d+$/.test(length)) {
         // The HTTP parser reads exactly Content-Length bytes of body (a longer one is not
         // this request's body), so a declared length within the cap bounds the body.
         if (Number(length) > max) endResponse(tooLarge(max));
         return;
       }
-      // Chunked: count the bytes as they arrive.
+      // Chunked (or a length that is not a number): count the bytes as they arrive.
       setRequestParser(async (req) => {
         const bytes = req.body ? await readCapped(req.body, max) : Buffer.alloc(0);
         if (bytes === null) return tooLarge(max);
