@@ -87,7 +87,7 @@ describe.each(BACKENDS)("requests of one event-loop turn share their statements 
   });
   afterAll(() => app?.dispose());
 
-  it("answers each of 30 concurrent requests as its own user, with two statements in all", async () => {
+  it("answers each of 30 concurrent requests as its own user while they share a few statements", async () => {
     const { hashPassword } = await import("../src/auth/password.js");
     const passwordHash = await hashPassword("a-password-for-the-batch");
     const houses = ["GRYFFINDOR", "HUFFLEPUFF", "RAVENCLAW", "SLYTHERIN"] as const;
