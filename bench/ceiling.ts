@@ -2,7 +2,7 @@
 // (static resolvers) or from a bare node:http server. Started by bench/run.ts as its own process.
 import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
-import { createSchema, createYoga } from "graphql-yoga";
+import { createMinimalYoga } from "./minimal-yoga.js";
 
 const [mode, bodyFile, portArg] = process.argv.slice(2);
 if ((mode !== "yoga" && mode !== "raw") || !bodyFile) {
@@ -23,20 +23,8 @@ function rawHandler() {
 }
 
 function yogaHandler() {
-  // The students answer, served from memory by a stock Yoga: no auth, no database, no plugins.
   const data = JSON.parse(body.toString("utf8")) as { data: { students: unknown } };
-  const schema = createSchema({
-    typeDefs: /* GraphQL */ `
-      enum House { GRYFFINDOR HUFFLEPUFF RAVENCLAW SLYTHERIN }
-      type Student { name: String! year: Int! email: String }
-      type StudentEdge { cursor: String! node: Student! }
-      type StudentConnection { totalCount: Int! edges: [StudentEdge!]! }
-      type Query { students(house: House!, first: Int, after: String): StudentConnection! }
-    `,
-    resolvers: { Query: { students: () => data.data.students } },
-  });
-  const yoga = createYoga({ schema, logging: false, landingPage: false, graphiql: false });
-  return createServer(yoga);
+  return createServer(createMinimalYoga(data.data.students));
 }
 
 const server = mode === "raw" ? rawHandler() : yogaHandler();

@@ -6,6 +6,16 @@ export const BENCH_PASSWORD = "bench-password-not-secret";
 /** Extra Gryffindors so that `first: 25` returns a full page (the seed has 12). */
 export const EXTRA_STUDENTS = 30;
 
+/** The extra Gryffindors, as rows for `student.createMany`. */
+export function extraStudents() {
+  return Array.from({ length: EXTRA_STUDENTS }, (_, i) => ({
+    name: `Bench Student ${String(i).padStart(2, "0")}`,
+    house: "GRYFFINDOR" as const,
+    year: 1 + (i % 7),
+    email: `bench.student.${i}@hogwarts.example`,
+  }));
+}
+
 const body = (query: string, variables?: Record<string, unknown>) => JSON.stringify({ query, variables });
 
 export const STUDENTS = body(

@@ -1,9 +1,9 @@
 // In-process CPU per request (yoga.fetch, no sockets): quick A/B checks while profiling.
 // Usage: tsx bench/inprocess.ts [postgresql|pglite] [requests]
-import { createSchema, createYoga } from "graphql-yoga";
 import { createTestApp, DEMO } from "../test/helpers/app.js";
 import type { Backend } from "../test/helpers/database.js";
-import { EXTRA_STUDENTS, HOUSES, STUDENTS } from "./fixtures.js";
+import { extraStudents, HOUSES, STUDENTS } from "./fixtures.js";
+import { createMinimalYoga } from "./minimal-yoga.js";
 
 const backend = (process.argv[2] ?? "postgresql") as Backend;
 const total = Number(process.argv[3] ?? 3000);
@@ -36,14 +36,7 @@ async function measure(name: string, fetchOne: Fetch, init: { cookie?: string; b
 }
 
 const app = await createTestApp(backend);
-await app.db.prisma.student.createMany({
-  data: Array.from({ length: EXTRA_STUDENTS }, (_, i) => ({
-    name: `Bench Student ${i}`,
-    house: "GRYFFINDOR" as const,
-    year: 1 + (i % 7),
-    email: `bench.${i}@hogwarts.example`,
-  })),
-});
+await app.db.prisma.student.createMany({ data: extraStudents() });
 const client = app.client();
 await client.login(DEMO.harry.username, DEMO.harry.password);
 const cookie = `session=${client.cookie}`;
@@ -55,20 +48,7 @@ const ours: Fetch = async ({ cookie, body }) =>
     body,
   });
 const sample = await (await ours({ cookie, body: STUDENTS })).text();
-const data = JSON.parse(sample);
-const minimal = createYoga({
-  schema: createSchema({
-    typeDefs: `enum House { GRYFFINDOR HUFFLEPUFF RAVENCLAW SLYTHERIN }
-      type Student { name: String! year: Int! email: String }
-      type StudentEdge { node: Student! }
-      type StudentConnection { totalCount: Int! edges: [StudentEdge!]! }
-      type Query { students(house: House!, first: Int, after: String): StudentConnection! }`,
-    resolvers: { Query: { students: () => data.data.students } },
-  }),
-  logging: false,
-  landingPage: false,
-  graphiql: false,
-});
+const minimal = createMinimalYoga(JSON.parse(sample).data.students);
 const min: Fetch = async ({ body }) =>
   minimal.fetch("http://localhost/graphql", { method: "POST", headers: { "content-type": "application/json" }, body });
 const only = process.env.ONLY;

@@ -51,7 +51,7 @@ export async function buildMeasured(): Promise<void> {
   const { code } = await proc.exited;
   if (code !== 0) throw new Error(`npm run build failed: ${proc.stderr().trim()}`);
   await build({
-    entryPoints: [path.join(ROOT, "bench/ceiling.ts"), path.join(ROOT, "bench/probe.ts")],
+    entryPoints: ["ceiling.ts", "minimal-yoga.ts", "probe.ts"].map((file) => path.join(ROOT, "bench", file)),
     outdir: BUILT,
     platform: "node",
     format: "esm",

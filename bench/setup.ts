@@ -5,7 +5,7 @@ import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { seed } from "../src/db/seed.js";
-import { BENCH_PASSWORD, BENCH_USERS, EXTRA_STUDENTS } from "./fixtures.js";
+import { BENCH_PASSWORD, BENCH_USERS, extraStudents } from "./fixtures.js";
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -13,15 +13,7 @@ async function main(): Promise<void> {
   try {
     await migrate(db, config.databaseUrl);
     await seed(db.prisma, { demo: false });
-    await db.prisma.student.createMany({
-      data: Array.from({ length: EXTRA_STUDENTS }, (_, i) => ({
-        name: `Bench Student ${String(i).padStart(2, "0")}`,
-        house: "GRYFFINDOR" as const,
-        year: 1 + (i % 7),
-        email: `bench.student.${i}@hogwarts.example`,
-      })),
-      skipDuplicates: true,
-    });
+    await db.prisma.student.createMany({ data: extraStudents(), skipDuplicates: true });
     const passwordHash = await hashPassword(BENCH_PASSWORD);
     await db.prisma.user.createMany({
       data: Array.from({ length: BENCH_USERS }, (_, i) => ({

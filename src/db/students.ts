@@ -61,30 +61,32 @@ function pageStatement(withTotal: boolean, withCursor: boolean): string {
  * (src/db/sql.ts), and the requests of one event-loop turn share a statement (src/db/batch.ts).
  */
 export function createStudentPages(sql: Sql) {
-  const kinds = [false, true].flatMap((withTotal) =>
-    [false, true].map((withCursor) => {
-      const text = pageStatement(withTotal, withCursor);
-      return perTurn(async (queries: PageQuery[]): Promise<Page[]> => {
-        const values: unknown[] = [queries.map((_, n) => n), queries.map((q) => q.house), queries.map((q) => q.take)];
-        if (withCursor)
-          values.push(
-            queries.map((q) => q.after?.name),
-            queries.map((q) => q.after?.id),
-          );
-        const pages: Page[] = queries.map(() => (withTotal ? { rows: [], total: 0 } : { rows: [] }));
-        for (const { n, total, ...row } of await sql.rows<BatchRow>(text, values)) {
-          const page = pages[n];
-          if (withTotal) page.total = total ?? 0;
-          if (typeof row.id === "string") page.rows.push(row as StudentRow);
-        }
-        return pages;
-      });
-    }),
-  );
+  /** One batched statement per kind of query: with or without the total, with or without a cursor. */
+  function batched(withTotal: boolean, withCursor: boolean) {
+    const text = pageStatement(withTotal, withCursor);
+    return perTurn(async (queries: PageQuery[]): Promise<Page[]> => {
+      const values: unknown[] = [queries.map((_, n) => n), queries.map((q) => q.house), queries.map((q) => q.take)];
+      if (withCursor)
+        values.push(
+          queries.map((q) => q.after?.name),
+          queries.map((q) => q.after?.id),
+        );
+      const pages: Page[] = queries.map(() => (withTotal ? { rows: [], total: 0 } : { rows: [] }));
+      for (const { n, total, ...row } of await sql.rows<BatchRow>(text, values)) {
+        const page = pages[n];
+        if (withTotal) page.total = total ?? 0;
+        if (typeof row.id === "string") page.rows.push(row as StudentRow);
+      }
+      return pages;
+    });
+  }
+  const pageOnly = { first: batched(false, false), after: batched(false, true) };
+  const withTotal = { first: batched(true, false), after: batched(true, true) };
   return {
-    /** One page of `query.house`; `withTotal` adds the house's total. */
-    find(query: PageQuery, withTotal: boolean): Promise<Page> {
-      return kinds[(withTotal ? 2 : 0) + (query.after ? 1 : 0)](query);
+    /** One page of `query.house`; `total` adds the house's total. */
+    find(query: PageQuery, total: boolean): Promise<Page> {
+      const kind = total ? withTotal : pageOnly;
+      return (query.after ? kind.after : kind.first)(query);
     },
   };
 }
