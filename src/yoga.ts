@@ -2,7 +2,7 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { ServerContext } from "./client-address.js";
-import { type Context, type ContextDeps, createContextFactory } from "./context.js";
+import { type Context, type ContextDeps, createContextFactory, withUser } from "./context.js";
 import { useLimits } from "./limits/index.js";
 import { logUnexpected, useRequestLog } from "./request-log.js";
 import { schema } from "./schema/index.js";
@@ -113,7 +113,7 @@ export function createApp(deps: YogaDeps): App {
       const list = sessions.get(request);
       if (list) list.push(ctx.session);
       else sessions.set(request, [ctx.session]);
-      return ctx;
+      return withUser(ctx);
     },
     cors: corsFor(config.corsOrigins),
     plugins: [

@@ -77,9 +77,17 @@ describe("database outage (a throwaway PostgreSQL cluster the test owns)", () =>
 
       const me = await timed(() => client.gql(server.url, ME, undefined, { "x-request-id": "outage-me-1" }));
       expectMasked(me.value.body);
+      expect(me.value.status).toBe(500); // the cookie's session lookup precedes execution
       expect(me.ms).toBeLessThan(TIMEOUT_MS + SLACK_MS);
       const houses = await client.gql(server.url, "{ houses { points } }");
       expectMasked(houses.body);
+      const anonymous = await fetch(`${server.url}/graphql`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: "{ houses { points } }" }),
+      });
+      expect(anonymous.status).toBe(200);
+      expectMasked(await anonymous.json());
       // logged server-side with the request id, and the process is still up
       const logged = await server.waitFor((l) => l.msg === "unexpected error" && l.reqId === "outage-me-1", 5000);
       expect(logged.level).toBe(50);

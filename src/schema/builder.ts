@@ -4,6 +4,7 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import type { Context, SignedInContext } from "../context.js";
 import { forbidden, unauthenticated } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
+import type { CurrentUser } from "../session/store.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -37,14 +38,19 @@ export const builder = new SchemaBuilder<{
     // A type's rule is checked once per object (in isTypeOf), not again for each of its
     // fields: a page of 25 students is 25 checks of Student's rule instead of 75.
     runScopesOnType: true,
-    // Scope loaders are lazy: a request whose fields are all public never loads a user.
-    authScopes: (ctx) => ({
-      public: true,
-      signedIn: () => ctx.getUser().then(Boolean),
-      professor: () => ctx.getUser().then((u) => u?.role === "PROFESSOR"),
-      sameHouse: (house) => ctx.getUser().then((u) => u !== null && u.house === house),
-      self: (id) => ctx.getUser().then((u) => u?.id === id),
-    }),
+    // The user is looked up before execution (withUser in src/context.ts), so the loaders
+    // answer at once; a promise per check would make every Student and email field async.
+    authScopes: (ctx) => {
+      const check = (rule: (user: CurrentUser | null) => boolean) =>
+        ctx.user === undefined ? ctx.getUser().then(rule) : rule(ctx.user);
+      return {
+        public: true,
+        signedIn: () => check(Boolean),
+        professor: () => check((u) => u?.role === "PROFESSOR"),
+        sameHouse: (house) => check((u) => u !== null && u.house === house),
+        self: (id) => check((u) => u?.id === id),
+      };
+    },
     // Every failing scope loaded the user first, so ctx.user says which error applies.
     unauthorizedError: (_parent, ctx) => (ctx.user ? forbidden() : unauthenticated()),
   },
