@@ -33,6 +33,13 @@ const CONNECTIONS = Number(flags.connections ?? 20);
 const LOGIN_CONNECTIONS = 4;
 const LOGIN_RATE = 10;
 const RUNS = QUICK ? 1 : 2;
+/**
+ * The memory after a run is read once the last scenario's requests have been answered:
+ * autocannon stops at its deadline with requests in flight, and a login still hashing holds
+ * a 19 MiB argon2 block for about 50 ms. One second covers that, and is far shorter than
+ * the 8 s of idleness after which V8 starts shrinking its heap.
+ */
+const QUIET_MS = 1000;
 const BACKENDS = (flags.backend ?? ["pglite", "postgresql"]) as Backend[];
 for (const b of BACKENDS) if (b !== "pglite" && b !== "postgresql") throw new Error(`unknown backend ${b}`);
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
@@ -314,6 +321,7 @@ async function benchBackend(
         if (flags.scenario && !flags.scenario.some((name) => s.name.includes(name))) continue;
         rows.push(await runScenario(backend, s, processes));
       }
+      await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
       const end = await server.read();
       const settled = await server.settle();
       result.runs.push({ rows, rssAfterMb: end.rssMb, settledRssMb: settled.rssMb, settledHeapMb: settled.heapUsedMb });
