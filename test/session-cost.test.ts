@@ -80,7 +80,7 @@ describe.each(BACKENDS)("what a request's session check costs (%s)", (backend) =
     expect((await measure(valid, ME)).sql).toHaveLength(1); // the genuine one still works
   });
 
-  it("a valid cookie costs its one session query even when every field is public; no cookie costs none", async () => {
+  it("a valid cookie costs its one session query even when every field is public; none or a bad one costs none", async () => {
     // The user is looked up before execution, so that scope checks never wait on a promise.
     const signedIn = await measure(harry.cookie, "{ houses { house points } }");
     expect(signedIn.res.body.errors).toBeUndefined();
@@ -91,6 +91,12 @@ describe.each(BACKENDS)("what a request's session check costs (%s)", (backend) =
     expect(anonymous.res.body).toEqual(signedIn.res.body);
     expect(anonymous.sql).toHaveLength(1);
     expect(anonymous.sql[0]).toMatch(/"HousePoints"/);
+    // A cookie that does not open costs no query there either, and is cleared.
+    const garbage = await measure("garbage", "{ houses { house points } }");
+    expect(garbage.res.body).toEqual(signedIn.res.body);
+    expect(garbage.sql).toEqual(anonymous.sql);
+    expect(garbage.setCookie).toHaveLength(1);
+    expect(garbage.setCookie[0]).toMatch(/^session=;.*Max-Age=0/i);
   });
 
   it("renewal adds one write, at most once per renew interval", async () => {
