@@ -70,7 +70,8 @@ export function createContextFactory(deps: ContextDeps) {
 /**
  * Looks the user up before execution when the request carries a session cookie (without
  * one the caller is anonymous), so that every scope check of the request answers at once
- * instead of awaiting a promise per object and field.
+ * instead of awaiting a promise per object and field. Yoga builds the context after parsing
+ * and validation, so a rejected document costs no lookup.
  */
 export function withUser(ctx: Context): Context | Promise<Context> {
   if (ctx.session.hasCookie) {

@@ -91,6 +91,10 @@ describe.each(BACKENDS)("what a request's session check costs (%s)", (backend) =
     expect(anonymous.res.body).toEqual(signedIn.res.body);
     expect(anonymous.sql).toHaveLength(1);
     expect(anonymous.sql[0]).toMatch(/"HousePoints"/);
+    // A document that fails validation is refused before the lookup.
+    const invalid = await measure(harry.cookie, "{ houses { nope } }");
+    expect(invalid.res.body.errors?.[0]?.message).toMatch(/nope/);
+    expect(invalid.sql).toEqual([]);
     // A cookie that does not open costs no query there either, and is cleared.
     const garbage = await measure("garbage", "{ houses { house points } }");
     expect(garbage.res.body).toEqual(signedIn.res.body);
