@@ -4,7 +4,6 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import type { Context, SignedInContext } from "../context.js";
 import { forbidden, unauthenticated } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
-import type { CurrentUser } from "../session/store.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -38,20 +37,17 @@ export const builder = new SchemaBuilder<{
     // A type's rule is checked once per object (in isTypeOf), not again for each of its
     // fields: a page of 25 students is 25 checks of Student's rule instead of 75.
     runScopesOnType: true,
-    // The user is looked up before execution (withUser in src/context.ts), so the loaders
-    // answer at once; a promise per check would make every Student and email field async.
-    authScopes: (ctx) => {
-      const check = (rule: (user: CurrentUser | null) => boolean) =>
-        ctx.user === undefined ? ctx.getUser().then(rule) : rule(ctx.user);
-      return {
-        public: true,
-        signedIn: () => check(Boolean),
-        professor: () => check((u) => u?.role === "PROFESSOR"),
-        sameHouse: (house) => check((u) => u !== null && u.house === house),
-        self: (id) => check((u) => u?.id === id),
-      };
-    },
-    // Every failing scope loaded the user first, so ctx.user says which error applies.
+    // withUser (src/context.ts) has looked the user up before execution, so each loader
+    // answers at once from ctx.user: a promise per check would make every Student and email
+    // field asynchronous. Login and logout update ctx.user.
+    authScopes: (ctx) => ({
+      public: true,
+      signedIn: () => Boolean(ctx.user),
+      professor: () => ctx.user?.role === "PROFESSOR",
+      sameHouse: (house) => ctx.user?.house === house,
+      self: (id) => ctx.user?.id === id,
+    }),
+    // The user is known before execution, so ctx.user says which error applies.
     unauthorizedError: (_parent, ctx) => (ctx.user ? forbidden() : unauthenticated()),
   },
 });
