@@ -50,10 +50,14 @@ if (process.argv.includes("--if-stale")) {
   }
 }
 
-const generate = spawnSync(process.execPath, [createRequire(import.meta.url).resolve("prisma/build/index.js"), "generate"], {
-  cwd: root,
-  encoding: "utf8",
-});
+const generate = spawnSync(
+  process.execPath,
+  [createRequire(import.meta.url).resolve("prisma/build/index.js"), "generate"],
+  {
+    cwd: root,
+    encoding: "utf8",
+  },
+);
 if (generate.status !== 0) {
   console.error(`error: prisma generate failed\n${generate.stdout}${generate.stderr}`);
   process.exit(1);
@@ -69,7 +73,12 @@ const entryPoints = readdirSync(src, { recursive: true, encoding: "utf8" })
   .map((file) => path.join(src, file));
 await build({ ...options, entryPoints, outdir: next, outbase: src });
 // The scripts import `../src/x.js`; in dist/scripts that code is at `../x.js`.
-const scripts = await build({ ...options, entryPoints: SCRIPTS.map((f) => path.join(root, f)), write: false, outdir: "/" });
+const scripts = await build({
+  ...options,
+  entryPoints: SCRIPTS.map((f) => path.join(root, f)),
+  write: false,
+  outdir: "/",
+});
 mkdirSync(path.join(next, "scripts"));
 for (const file of scripts.outputFiles) {
   const code = file.text.replaceAll(/(from\s+|import\s*\(\s*)(["'])\.\.\/src\//g, "$1$2../");

@@ -40,7 +40,9 @@ describe.each(BACKENDS)("the schema engine calls we rely on (%s, fresh database)
     });
     try {
       // The engine build that runs is the one package.json pins (version() names its commit).
-      expect(String(pkg.dependencies["@prisma/schema-engine-wasm"])).toMatch(new RegExp(`^8\\.1\\.0-\\d+\\.${version()}$`));
+      expect(String(pkg.dependencies["@prisma/schema-engine-wasm"])).toMatch(
+        new RegExp(`^8\\.1\\.0-\\d+\\.${version()}$`),
+      );
       for (const method of ["applyMigrations", "diff", "free"] as const) expect(engine[method]).toBeTypeOf("function");
 
       const list = await readMigrations();
@@ -62,31 +64,43 @@ describe.each(BACKENDS)("the schema engine calls we rely on (%s, fresh database)
 
   // `npm run db:migration` diffs on in-memory PGlite only: through adapter-pg the engine's
   // introspection reads a "char" column the adapter cannot decode.
-  it.runIf(backend === "pglite")("diff answers { exitCode, stdout } with a SQL script, empty when migrations and schema agree", async () => {
-    const database = await createTestDatabase(backend);
-    cleanup.push(database);
-    const db = await openDatabase({ databaseUrl: database.url, dataDir: IN_MEMORY });
-    const engine = await openSchemaEngine(db.adapterFactory());
-    const schema = { tag: "schemaDatamodel" as const, files: [{ path: SCHEMA_FILE, content: readFileSync(SCHEMA_FILE, "utf8") }] };
-    try {
-      const fromEmpty = await engine.diff({ from: { tag: "empty" }, to: schema, script: true, exitCode: null, filters: FILTERS });
-      expect(Object.keys(fromEmpty).sort()).toEqual(["exitCode", "stdout"]);
-      expect(fromEmpty.exitCode).toBe(0);
-      expect(fromEmpty.stdout).toMatch(/CREATE TABLE "User"/);
+  it.runIf(backend === "pglite")(
+    "diff answers { exitCode, stdout } with a SQL script, empty when migrations and schema agree",
+    async () => {
+      const database = await createTestDatabase(backend);
+      cleanup.push(database);
+      const db = await openDatabase({ databaseUrl: database.url, dataDir: IN_MEMORY });
+      const engine = await openSchemaEngine(db.adapterFactory());
+      const schema = {
+        tag: "schemaDatamodel" as const,
+        files: [{ path: SCHEMA_FILE, content: readFileSync(SCHEMA_FILE, "utf8") }],
+      };
+      try {
+        const fromEmpty = await engine.diff({
+          from: { tag: "empty" },
+          to: schema,
+          script: true,
+          exitCode: null,
+          filters: FILTERS,
+        });
+        expect(Object.keys(fromEmpty).sort()).toEqual(["exitCode", "stdout"]);
+        expect(fromEmpty.exitCode).toBe(0);
+        expect(fromEmpty.stdout).toMatch(/CREATE TABLE "User"/);
 
-      const fromMigrations = await engine.diff({
-        from: { tag: "migrations", ...(await readMigrations(MIGRATIONS_DIR)) },
-        to: schema,
-        script: true,
-        exitCode: true,
-        filters: FILTERS,
-      });
-      // With exitCode set the engine says 2 for a difference; 0 means none.
-      expect(fromMigrations.exitCode).toBe(0);
-      expect(fromMigrations.stdout.trim()).toMatch(/^-- This is an empty migration\.?$/);
-    } finally {
-      engine.free();
-      await db.close();
-    }
-  });
+        const fromMigrations = await engine.diff({
+          from: { tag: "migrations", ...(await readMigrations(MIGRATIONS_DIR)) },
+          to: schema,
+          script: true,
+          exitCode: true,
+          filters: FILTERS,
+        });
+        // With exitCode set the engine says 2 for a difference; 0 means none.
+        expect(fromMigrations.exitCode).toBe(0);
+        expect(fromMigrations.stdout?.trim()).toMatch(/^-- This is an empty migration\.?$/);
+      } finally {
+        engine.free();
+        await db.close();
+      }
+    },
+  );
 });

@@ -15,7 +15,11 @@ const SEALED_BY_8_ID_3 =
   "Fe26.2*3*d2056b4ac1c940489b455cd832d59637986538d79f1c439b896032dee5258ffc*IfksSiG5QrcB4i2ik9kYqw*z7ZEcofiqdMCsXX3eDliNizgHSxIe92LbbS8EuXkVNo6rWaTGbU1grpK5y6N_Jze6EjHxNhDVQbIhbmtkl1LxjWSKewGzoGbZtJGDTKV8HMJd5UEs-OuL_HsgRj_pxqM**1d2a2e3c499fac61eab855e2f2e756541bb57c9dcadbf07fd21624349b5cd1cc*gHC0ek_CjNed6GI08eZAafGzvw_BDKKkFWfZLM59hUQ~2";
 
 function codec() {
-  const config = loadConfig({ NODE_ENV: "production", SESSION_SECRET: SECRETS, DATABASE_URL: "postgresql://x@127.0.0.1/x" });
+  const config = loadConfig({
+    NODE_ENV: "production",
+    SESSION_SECRET: SECRETS,
+    DATABASE_URL: "postgresql://x@127.0.0.1/x",
+  });
   return createCookieCodec(config.cookie, parseSecrets(SECRETS));
 }
 

@@ -73,7 +73,10 @@ describe("a production install without dev tools", () => {
     const migrated = await npm(["run", "--silent", "db:migrate"]);
     expect(migrated.stdout).toMatch(/Applied \d+ migration/);
 
-    const made = await createUser(["--username", "lean.admin", "--display-name", "Lean Admin", "--role", "PROFESSOR"], "a lean install signs in");
+    const made = await createUser(
+      ["--username", "lean.admin", "--display-name", "Lean Admin", "--role", "PROFESSOR"],
+      "a lean install signs in",
+    );
     expect(made).toMatchObject({ code: 0, out: expect.stringMatching(/Created professor "lean.admin"/) });
 
     server = spawn("npm", ["start", "--silent"], { cwd: dir, env: env(), stdio: ["ignore", "pipe", "pipe"] });
