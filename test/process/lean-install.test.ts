@@ -108,5 +108,5 @@ describe("a production install without dev tools", () => {
     expect(await me.json()).toEqual({ data: { me: { username: "lean.admin", role: "PROFESSOR" } } });
     // `npm start` ran what the build made: the stamp still matches and nothing was rebuilt.
     expect(log).not.toMatch(/prisma|esbuild|error/i);
-  });
+  }, 300_000);
 });
