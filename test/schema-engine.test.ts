@@ -61,46 +61,50 @@ describe.each(BACKENDS)("the schema engine calls we rely on (%s, fresh database)
     expect(tables.map((t) => t.table_name)).toEqual(expect.arrayContaining(["_prisma_migrations", "User", "Session"]));
     await db.close();
   });
+});
 
-  // `npm run db:migration` diffs on in-memory PGlite only: through adapter-pg the engine's
-  // introspection reads a "char" column the adapter cannot decode.
-  it.runIf(backend === "pglite")(
-    "diff answers { exitCode, stdout } with a SQL script, empty when migrations and schema agree",
-    async () => {
-      const database = await createTestDatabase(backend);
-      cleanup.push(database);
-      const db = await openDatabase({ databaseUrl: database.url, dataDir: IN_MEMORY });
-      const engine = await openSchemaEngine(db.adapterFactory());
-      const schema = {
-        tag: "schemaDatamodel" as const,
-        files: [{ path: SCHEMA_FILE, content: readFileSync(SCHEMA_FILE, "utf8") }],
-      };
-      try {
-        const fromEmpty = await engine.diff({
-          from: { tag: "empty" },
-          to: schema,
-          script: true,
-          exitCode: null,
-          filters: FILTERS,
-        });
-        expect(Object.keys(fromEmpty).sort()).toEqual(["exitCode", "stdout"]);
-        expect(fromEmpty.exitCode).toBe(0);
-        expect(fromEmpty.stdout).toMatch(/CREATE TABLE "User"/);
+// `npm run db:migration` diffs on in-memory PGlite only: through adapter-pg the engine's
+// introspection reads a "char" column the adapter cannot decode.
+describe("the schema engine's diff (pglite, fresh database)", () => {
+  const cleanup: TestDatabase[] = [];
+  afterAll(async () => {
+    for (const d of cleanup) await d.drop();
+  });
 
-        const fromMigrations = await engine.diff({
-          from: { tag: "migrations", ...(await readMigrations(MIGRATIONS_DIR)) },
-          to: schema,
-          script: true,
-          exitCode: true,
-          filters: FILTERS,
-        });
-        // With exitCode set the engine says 2 for a difference; 0 means none.
-        expect(fromMigrations.exitCode).toBe(0);
-        expect(fromMigrations.stdout?.trim()).toMatch(/^-- This is an empty migration\.?$/);
-      } finally {
-        engine.free();
-        await db.close();
-      }
-    },
-  );
+  it("diff answers { exitCode, stdout } with a SQL script, empty when migrations and schema agree", async () => {
+    const database = await createTestDatabase("pglite");
+    cleanup.push(database);
+    const db = await openDatabase({ databaseUrl: database.url, dataDir: IN_MEMORY });
+    const engine = await openSchemaEngine(db.adapterFactory());
+    const schema = {
+      tag: "schemaDatamodel" as const,
+      files: [{ path: SCHEMA_FILE, content: readFileSync(SCHEMA_FILE, "utf8") }],
+    };
+    try {
+      const fromEmpty = await engine.diff({
+        from: { tag: "empty" },
+        to: schema,
+        script: true,
+        exitCode: null,
+        filters: FILTERS,
+      });
+      expect(Object.keys(fromEmpty).sort()).toEqual(["exitCode", "stdout"]);
+      expect(fromEmpty.exitCode).toBe(0);
+      expect(fromEmpty.stdout).toMatch(/CREATE TABLE "User"/);
+
+      const fromMigrations = await engine.diff({
+        from: { tag: "migrations", ...(await readMigrations(MIGRATIONS_DIR)) },
+        to: schema,
+        script: true,
+        exitCode: true,
+        filters: FILTERS,
+      });
+      // With exitCode set the engine says 2 for a difference; 0 means none.
+      expect(fromMigrations.exitCode).toBe(0);
+      expect(fromMigrations.stdout?.trim()).toMatch(/^-- This is an empty migration\.?$/);
+    } finally {
+      engine.free();
+      await db.close();
+    }
+  });
 });
