@@ -17,6 +17,12 @@ async function primary(): Promise<void> {
       "DATABASE_URL is required for the cluster: the embedded database belongs to one process; set a postgresql:// URL",
     );
   }
+  if (config.clusterWorkers > 1 && !config.redisUrl) {
+    // Each worker would count login failures in its own memory: N workers, N times the limit.
+    throw new ConfigError(
+      `REDIS_URL is required for a cluster of ${config.clusterWorkers} workers: without it each worker counts login failures alone; set REDIS_URL or CLUSTER_WORKERS=1`,
+    );
+  }
   const log = createLogger(config);
   await assertReachable(config.databaseUrl, config.dbTimeoutMs);
   // Migrate and seed once here, so that the workers start on a ready database.
@@ -72,7 +78,7 @@ async function primary(): Promise<void> {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
     if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
     // Each worker bounds its own shutdown; this only catches a worker that hangs anyway.
-    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000).unref();
+    setTimeout(() => process.exit(1), config.shutdownDrainMs + config.shutdownTimeoutMs + 5000).unref();
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -150,6 +150,7 @@ describe("cluster entry (one worker per core, PostgreSQL)", () => {
         "src/cluster.ts",
         baseEnv({
           DATABASE_URL: db.url as string,
+          REDIS_URL: "redis://127.0.0.1:6379",
           CLUSTER_WORKERS: "2",
           PORT: String((blocker.address() as net.AddressInfo).port),
         }),
@@ -160,6 +161,25 @@ describe("cluster entry (one worker per core, PostgreSQL)", () => {
       expect(proc.lines.some((l) => l.msg.startsWith("a worker failed to start"))).toBe(true);
     } finally {
       blocker.close();
+    }
+  });
+
+  it("refuses more than one worker without REDIS_URL (each would count login failures alone), in one line", async () => {
+    const proc = run("src/cluster.ts", baseEnv({ DATABASE_URL: db.url as string, CLUSTER_WORKERS: "2" }));
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.stderr().trim().split("\n")).toEqual([expect.stringMatching(/^error: REDIS_URL is required/)]);
+    expect(proc.lines.filter(isReady)).toEqual([]);
+  });
+
+  it("runs one worker without Redis", async () => {
+    const proc = run("src/cluster.ts", baseEnv({ DATABASE_URL: db.url as string, CLUSTER_WORKERS: "1" }));
+    try {
+      const ready = await proc.waitFor(isReady, 90_000);
+      const me = await post(ready.port as number, { query: "{ me { username } }" }, {});
+      expect(me.json).toEqual({ data: { me: null } });
+    } finally {
+      proc.child.kill("SIGTERM");
+      expect((await proc.exited).code).toBe(0);
     }
   });
 

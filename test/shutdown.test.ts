@@ -71,6 +71,37 @@ describe("graceful shutdown on SIGTERM", () => {
     expect(typeof stopped.shutdownMs).toBe("number");
   });
 
+  it("drains for SHUTDOWN_DRAIN_MS: /ready answers 503 at once, requests are still served with Connection: close", async () => {
+    const server = await startServer({ DATABASE_URL: url, SHUTDOWN_DRAIN_MS: "1500" });
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const get = (path: string) =>
+      new Promise<{ status: number; connection?: string; text: string }>((resolve, reject) => {
+        http
+          .get({ host: "127.0.0.1", port: server.port, path, agent }, (res) => {
+            let text = "";
+            res.setEncoding("utf8").on("data", (chunk) => {
+              text += chunk;
+            });
+            res.on("end", () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, text }));
+          })
+          .on("error", reject);
+      });
+    expect((await get("/ready")).status).toBe(200);
+    server.child.kill("SIGTERM");
+    const shutting = await server.waitFor((l) => l.msg === "shutting down");
+    expect(shutting.drainMs).toBe(1500);
+    // the keep-alive connection opened before the signal is still served, then closed
+    expect(await get("/ready")).toEqual({ status: 503, connection: "close", text: '{"status":"draining"}' });
+    expect(await get("/health")).toMatchObject({ status: 200, connection: "close" });
+    expect(await connects(server.port)).toBe(true);
+    expect(server.child.exitCode).toBeNull();
+    const exit = await server.exited;
+    agent.destroy();
+    expect(exit).toEqual({ code: 0, signal: null });
+    const stopped = await server.waitFor((l) => l.msg.startsWith("stopped"));
+    expect(stopped.shutdownMs as number).toBeGreaterThanOrEqual(1500);
+  });
+
   it("exits 0 promptly when idle, with keep-alive connections open", async () => {
     const server = await startServer({ DATABASE_URL: url });
     const agent = new http.Agent({ keepAlive: true });
