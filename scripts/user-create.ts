@@ -3,8 +3,8 @@
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { GraphQLError } from "graphql";
-import { isCommonPassword } from "../src/auth/common-passwords.js";
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from "../src/auth/password.js";
+import { isCommonPassword } from "../src/auth/password-policy.js";
 import { normalizeUsername } from "../src/auth/username.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";

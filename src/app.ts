@@ -7,12 +7,12 @@ import { type Database, openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { assertReachable } from "./db/reachable.js";
 import { seed } from "./db/seed.js";
+import { createSessionStore } from "./db/sessions.js";
 import { createStudentPages } from "./db/students.js";
+import { type App, createApp } from "./http/yoga.js";
 import { createLogger, type Logger } from "./log.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
-import { createSessionStore } from "./session/store.js";
-import { type App, createApp } from "./yoga.js";
 
 export interface Application {
   yoga: App;

@@ -2,8 +2,8 @@
 import { GraphQLError } from "graphql";
 import { PASSWORD_MAX, verifyPassword } from "../auth/password.js";
 import { normalizeUsername } from "../auth/username.js";
+import { currentUserSelect } from "../db/sessions.js";
 import { badInput, invalidCredentials } from "../errors.js";
-import { currentUserSelect } from "../session/store.js";
 import { builder } from "./builder.js";
 import { UserRef } from "./user.js";
 

@@ -1,9 +1,9 @@
 // The Pothos builder: plugins, Context, auth scopes and their loaders. Defines no types.
 import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import type { Context, SignedInContext } from "../context.js";
 import { forbidden, unauthenticated } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
+import type { Context, SignedInContext } from "../http/context.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;

@@ -1,5 +1,5 @@
 // Relay object identification: the Node interface, global ids, and `node(id)`.
-import type { Context } from "../context.js";
+import type { Context } from "../http/context.js";
 import { builder } from "./builder.js";
 
 export type NodeType = "User" | "Student" | "Session";

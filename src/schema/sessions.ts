@@ -1,9 +1,9 @@
 // A user's sessions: listing, revoking, signing out everywhere, changing the password.
 
-import { isCommonPassword } from "../auth/common-passwords.js";
 import { hashPassword, PASSWORD_MAX, PASSWORD_MIN, verifyPassword } from "../auth/password.js";
+import { isCommonPassword } from "../auth/password-policy.js";
+import type { SessionRecord } from "../db/sessions.js";
 import { badInput, invalidCredentials, unauthenticated } from "../errors.js";
-import type { SessionRecord } from "../session/store.js";
 import { builder } from "./builder.js";
 import { fromGlobalId, NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 

@@ -1,10 +1,10 @@
 // Students: the type, its Relay connection, and `students(house, first, after)`.
 import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
-import type { Context } from "../context.js";
+import { isUuid } from "../db/sessions.js";
 import type { StudentRow } from "../db/students.js";
 import { badInput } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
-import { isUuid } from "../session/store.js";
+import type { Context } from "../http/context.js";
 import { builder } from "./builder.js";
 import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 import { HouseEnum } from "./scalars.js";

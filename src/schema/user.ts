@@ -1,6 +1,6 @@
 // The User type and `me`.
-import type { CurrentUser } from "../session/store.js";
-import { currentUserSelect } from "../session/store.js";
+import type { CurrentUser } from "../db/sessions.js";
+import { currentUserSelect } from "../db/sessions.js";
 import { builder } from "./builder.js";
 import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 import { HouseEnum, RoleEnum } from "./scalars.js";

@@ -1,8 +1,8 @@
 // One request's view of its session: cookie in, user loaded lazily once, Set-Cookie out.
 import type { Config } from "../config.js";
+import { type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "../db/sessions.js";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { CookieCodec, SessionPayload } from "./cookie.js";
-import { type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface SessionDeps {
   codec: CookieCodec;
