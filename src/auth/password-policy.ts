@@ -1,15 +1,43 @@
-// Passwords too common to accept; a short list of the most used ones (8+ characters).
-const COMMON = `password 12345678 123456789 1234567890 qwertyuiop password1 password123 iloveyou
-11111111 00000000 abc12345 qwerty123 1q2w3e4r 1qaz2wsx sunshine princess football baseball
-welcome1 trustno1 starwars whatever superman michael1 jennifer dragon123 letmein1 computer
-passw0rd p@ssw0rd admin123 administrator changeme qwertyui asdfghjk zxcvbnm1 monkey123
-12341234 88888888 87654321 qazwsxedc 123qweasd 123123123 987654321 11223344 internet
-master12 shadow12 hogwarts gryffindor slytherin hufflepuff ravenclaw alohomora
-expelliarmus`;
+// What a new password must be: its length, and not a common or context-specific word.
+import { House } from "../generated/prisma/enums.js";
 
-const set = new Set(COMMON.split(/\s+/));
+export const PASSWORD_MIN = 8;
+export const PASSWORD_MAX = 256;
 
-/** True for a password on the common list (compared case-insensitively). */
-export function isCommonPassword(password: string): boolean {
-  return set.has(password.toLowerCase());
+/** Words anyone guessing at this service tries first: its name, its houses, its spells. */
+const CONTEXT_WORDS = [
+  "hogwarts",
+  "alohomora",
+  "expelliarmus",
+  ...Object.keys(House).map((house) => house.toLowerCase()),
+];
+
+let common: Promise<ReadonlySet<string>> | undefined;
+
+/**
+ * zxcvbn-ts's list of common passwords (about 30,000, lower case), loaded on the first
+ * password change rather than at start-up: most processes never need it.
+ */
+function commonPasswords(): Promise<ReadonlySet<string>> {
+  common ??= import("@zxcvbn-ts/language-common").then(
+    ({ dictionary }) => new Set([...dictionary["passwords-common"], ...CONTEXT_WORDS]),
+  );
+  return common;
+}
+
+/**
+ * Why `password` may not become someone's password, as the end of a sentence ("must be 8 to
+ * 256 characters"), or null when it may. `username` (normalised) is the account's own name,
+ * refused inside the password. Length counts code points, so no emoji is half a character.
+ */
+export async function passwordProblem(password: string, username?: string): Promise<string | null> {
+  if ([...password].length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
+    return `must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`;
+  }
+  const lower = password.toLowerCase();
+  if ((await commonPasswords()).has(lower)) return "is too common; choose another";
+  if (username && username.length >= 3 && lower.includes(username.toLowerCase())) {
+    return "must not contain the username";
+  }
+  return null;
 }

@@ -121,3 +121,8 @@ export async function openDatabase(
     ? openPostgres(config.databaseUrl, config.dbTimeoutMs ?? DEFAULT_TIMEOUT_MS, options)
     : openPglite(config.dataDir, options);
 }
+
+/** Resolves when the database answers a trivial query; rejects otherwise. */
+export async function ping(db: Pick<Database, "prisma">): Promise<void> {
+  await db.prisma.$queryRaw`SELECT 1`;
+}

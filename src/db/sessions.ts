@@ -1,21 +1,14 @@
-// Session records in the database: the server-side half of every cookie.
+// The Session table: the server-side half of every cookie, and its user in one read.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../generated/prisma/client.js";
 import type { House, Role } from "../generated/prisma/enums.js";
-import { perTurn } from "./batch.js";
+import { batchAcrossRequests } from "./batch.js";
 import type { PrismaClient } from "./client.js";
 import type { Sql } from "./sql.js";
+import type { CurrentUser } from "./users.js";
 
-/** The signed-in user as the API needs it: never the password hash. */
-export interface CurrentUser {
-  id: string;
-  username: string;
-  displayName: string;
-  role: Role;
-  house: House | null;
-}
-
-export interface SessionRecord {
+/** One session row. */
+export interface SessionRow {
   id: string;
   userId: string;
   createdAt: Date;
@@ -23,18 +16,13 @@ export interface SessionRecord {
   userAgent: string | null;
 }
 
-export const currentUserSelect = {
-  id: true,
-  username: true,
-  displayName: true,
-  role: true,
-  house: true,
-} as const;
+/** A write built elsewhere in db/ and run inside a session transaction (a new password hash). */
+export type PendingWrite = Prisma.PrismaPromise<unknown>;
 
 /** Longest user agent kept with a session. */
 const USER_AGENT_LIMIT = 512;
 
-/** The lifetimes a row is judged by (see `Config["session"]`), in seconds. */
+/** The lifetimes a row is judged by, in seconds. */
 export interface SessionLimits {
   absoluteTimeout: number;
   idleTimeout: number;
@@ -48,8 +36,8 @@ function live(limits: SessionLimits, now: number) {
   };
 }
 
-/** The session row and its user, as `load` reads them: times in milliseconds since the epoch. */
-interface LoadedRow {
+/** The session row and its user as the join reads them: times in milliseconds since the epoch. */
+interface JoinedRow {
   id: string;
   userId: string;
   createdAt: number;
@@ -69,10 +57,13 @@ const LOAD = `SELECT s."id"::text AS "id", s."userId"::text AS "userId",
 FROM "Session" s JOIN "User" u ON u."id" = s."userId"
 WHERE s."id" = ANY($1::text[]::uuid[])`;
 
+const ROW = { id: true, userId: true, createdAt: true, lastSeenAt: true, userAgent: true } as const;
+
+/** Named queries on sessions, bound to one database; `limits` decide which rows are live. */
 export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: SessionLimits) {
-  // The session checks of one event-loop turn share a statement (src/db/batch.ts).
-  const loadRows = perTurn(async (ids: string[]) => {
-    const rows = await sql.rows<LoadedRow>(LOAD, [[...new Set(ids)]]);
+  // Runs on every signed-in request: plain SQL, shared by the requests of one event-loop turn.
+  const loadRows = batchAcrossRequests(async (ids: string[]) => {
+    const rows = await sql.rows<JoinedRow>(LOAD, [[...new Set(ids)]]);
     const byId = new Map(rows.map((row) => [row.id, row]));
     return ids.map((id) => byId.get(id.toLowerCase()));
   });
@@ -82,11 +73,12 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
      * deletes every row already past its idle limit, whoever it belonged to, so that
      * abandoned sessions do not pile up (an indexed range delete).
      */
-    async create(userId: string, userAgent: string | null, now: number): Promise<SessionRecord> {
+    async create(userId: string, userAgent: string | null, now: number): Promise<SessionRow> {
       const at = new Date(now * 1000);
       const [, record] = await prisma.$transaction([
         prisma.session.deleteMany({ where: { lastSeenAt: { lte: new Date((now - limits.idleTimeout) * 1000) } } }),
         prisma.session.create({
+          select: ROW,
           data: {
             id: randomUUID(),
             userId,
@@ -99,11 +91,8 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
       return record;
     },
 
-    /**
-     * The session and its user in one indexed query, or null when the row is gone. Runs on
-     * every signed-in request, so it is plain SQL on the driver (src/db/sql.ts).
-     */
-    async load(id: string): Promise<(SessionRecord & { user: CurrentUser }) | null> {
+    /** The session and its user in one indexed query, or null when the row is gone. */
+    async load(id: string): Promise<(SessionRow & { user: CurrentUser }) | null> {
       const row = await loadRows(id);
       if (!row) return null;
       return {
@@ -146,40 +135,42 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
       return count;
     },
 
+    /** Ends every session of every user (an administrator's reset). Returns how many ended. */
+    async endEveryone(): Promise<number> {
+      const { count } = await prisma.session.deleteMany({});
+      return count;
+    },
+
     /**
      * Gives the session `id` a new id (same user, creation time and user agent) and ends
      * every other session of its user, in one transaction with `alsoRun` (a password
      * change). A cookie naming the old id stops working. Null when the session is gone.
      */
-    async rotate(id: string, userId: string, alsoRun: Prisma.PrismaPromise<unknown>): Promise<SessionRecord | null> {
-      const current = await prisma.session.findFirst({ where: { id, userId } });
+    async rotate(id: string, userId: string, alsoRun: PendingWrite): Promise<SessionRow | null> {
+      const current = await prisma.session.findFirst({ where: { id, userId }, select: ROW });
       if (!current) return null;
       const [, , record] = await prisma.$transaction([
         alsoRun,
         prisma.session.deleteMany({ where: { userId } }),
-        prisma.session.create({ data: { ...current, id: randomUUID() } }),
+        prisma.session.create({ data: { ...current, id: randomUUID() }, select: ROW }),
       ]);
       return record;
     },
 
     /** A user's sessions still within their limits, most recently used first. */
-    list(userId: string, now: number): Promise<SessionRecord[]> {
+    list(userId: string, now: number): Promise<SessionRow[]> {
       return prisma.session.findMany({
         where: { userId, ...live(limits, now) },
         orderBy: [{ lastSeenAt: "desc" }, { id: "asc" }],
+        select: ROW,
       });
     },
 
     /** One live session of `userId`, or null: another user's id looks like a missing one. */
-    find(id: string, userId: string, now: number): Promise<SessionRecord | null> {
-      return prisma.session.findFirst({ where: { id, userId, ...live(limits, now) } });
+    find(id: string, userId: string, now: number): Promise<SessionRow | null> {
+      return prisma.session.findFirst({ where: { id, userId, ...live(limits, now) }, select: ROW });
     },
   };
 }
 
 export type SessionStore = ReturnType<typeof createSessionStore>;
-
-/** Session ids in cookies and global ids are UUIDs; anything else is not looked up. */
-export function isUuid(value: string): boolean {
-  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
-}

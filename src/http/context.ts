@@ -1,9 +1,10 @@
 // The typed per-request Context: cookie -> session -> user, looked up once before execution.
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Config } from "../config.js";
-import type { PrismaClient } from "../db/client.js";
-import type { CurrentUser, SessionStore } from "../db/sessions.js";
-import type { StudentPages } from "../db/students.js";
+import type { PointQueries } from "../db/points.js";
+import type { SessionStore } from "../db/sessions.js";
+import type { StudentQueries } from "../db/students.js";
+import type { CurrentUser, UserQueries } from "../db/users.js";
 import type { Logger } from "../log.js";
 import { RequestSession, type SessionDeps } from "../session/request.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
@@ -12,20 +13,20 @@ import { logUnexpected, requestLogger } from "./request-log.js";
 export interface Context {
   request: Request;
   config: Config;
-  prisma: PrismaClient;
-  /** The students pages (plain SQL on the hot path, src/db/students.ts); Prisma for the rest. */
-  pages: StudentPages;
-  sessions: SessionStore;
-  session: RequestSession;
+  /** This request's logger (carries its request id). */
   log: Logger;
-  /** Counts login attempts (src/auth/throttle.ts). */
-  throttle: LoginThrottle;
-  /** The caller's address as the throttle counts it (src/client-address.ts). */
+  /** This request's session: the cookie it carried and the Set-Cookie it answers with. */
+  session: RequestSession;
+  /** The signed-in user, looked up before execution; login and logout update it. */
+  user: CurrentUser | null;
+  /** The caller's address as the login throttle counts it. */
   clientAddress: string;
-  /** undefined until the user has been looked up; then the user or null. */
-  user: CurrentUser | null | undefined;
-  /** The signed-in user or null; the first call does the lookup, later ones reuse it. */
-  getUser(): Promise<CurrentUser | null>;
+  throttle: LoginThrottle;
+  users: UserQueries;
+  students: StudentQueries;
+  points: PointQueries;
+  /** Every session row (other sessions of the user, revocation); `session` is this request's. */
+  sessionStore: SessionStore;
 }
 
 /** What a field guarded by the `signedIn` scope sees. */
@@ -33,57 +34,53 @@ export type SignedInContext = Context & { user: CurrentUser };
 
 export interface ContextDeps extends SessionDeps {
   config: Config;
-  prisma: PrismaClient;
-  pages: StudentPages;
   log: Logger;
   throttle: LoginThrottle;
+  users: UserQueries;
+  students: StudentQueries;
+  points: PointQueries;
 }
 
 /**
  * Builds the context on Yoga's own initial context object, so that `ctx.user` written by
- * `getUser()` is seen by every resolver and scope of the request.
+ * login and logout is seen by every later resolver and scope of the request.
+ *
+ * The user is looked up before execution when the request carries a session cookie, so that
+ * every scope check answers at once instead of awaiting a promise per object and field. Yoga
+ * builds the context after parsing and validation, so a rejected document costs no lookup.
+ * `onSession` hears of each request's session at once, so its Set-Cookie leaves even on failure.
  */
-export function createContextFactory(deps: ContextDeps) {
-  return (initial: { request: Request } & ServerContext): Context => {
+export function createContextFactory(
+  deps: ContextDeps,
+  onSession: (request: Request, session: RequestSession) => void,
+) {
+  return (initial: { request: Request } & ServerContext): Context | Promise<Context> => {
     const { request } = initial;
     const session = new RequestSession(deps, request.headers.get("cookie"), request.headers.get("user-agent"));
-    const ctx = Object.assign(initial, {
+    onSession(request, session);
+    const ctx: Context = Object.assign(initial, {
       config: deps.config,
-      prisma: deps.prisma,
-      pages: deps.pages,
-      sessions: deps.store,
-      session,
       log: requestLogger(request, deps.log),
-      throttle: deps.throttle,
+      session,
+      user: null,
       clientAddress: clientAddress(request, initial, deps.config.trustProxy),
-      user: undefined,
-      async getUser() {
-        const user = await session.getUser();
+      throttle: deps.throttle,
+      users: deps.users,
+      students: deps.students,
+      points: deps.points,
+      sessionStore: deps.store,
+    });
+    if (!session.hasCookie) return ctx;
+    return session.getUser().then(
+      (user) => {
         ctx.user = user;
-        return user;
+        return ctx;
       },
-    }) as Context;
-    return ctx;
-  };
-}
-
-/**
- * Looks the user up before execution when the request carries a session cookie (without
- * one the caller is anonymous), so that every scope check of the request answers at once
- * instead of awaiting a promise per object and field. Yoga builds the context after parsing
- * and validation, so a rejected document costs no lookup.
- */
-export function withUser(ctx: Context): Context | Promise<Context> {
-  if (ctx.session.hasCookie) {
-    return ctx.getUser().then(
-      () => ctx,
       (error: unknown) => {
         // Logged here, where the request id is known; Yoga masks it as "Unexpected error.".
         logUnexpected(error, ctx.log);
         throw error;
       },
     );
-  }
-  ctx.user = null;
-  return ctx;
+  };
 }

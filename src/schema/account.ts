@@ -1,9 +1,9 @@
-// Signing in and out: `login` and `logout`.
+// The caller's account: `login`, `logout` and `changePassword`.
 import { GraphQLError } from "graphql";
-import { PASSWORD_MAX, verifyPassword } from "../auth/password.js";
+import { hashPassword, verifyPassword } from "../auth/password.js";
+import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from "../auth/password-policy.js";
 import { normalizeUsername } from "../auth/username.js";
-import { currentUserSelect } from "../db/sessions.js";
-import { badInput, invalidCredentials } from "../errors.js";
+import { badInput, invalidCredentials, unauthenticated } from "../errors.js";
 import { builder } from "./builder.js";
 import { UserRef } from "./user.js";
 
@@ -29,10 +29,7 @@ builder.mutationField("login", (t) =>
           ctx.log.warn({ event: "login_throttled", address: ctx.clientAddress }, "throttled");
         throw e;
       });
-      const found = await ctx.prisma.user.findUnique({
-        where: { username },
-        select: { ...currentUserSelect, passwordHash: true },
-      });
+      const found = await ctx.users.findForLogin(username);
       // An unknown user still pays for a hash check, so timing tells nothing.
       const ok = await verifyPassword(found?.passwordHash ?? null, args.password);
       if (!found || !ok) {
@@ -55,10 +52,39 @@ builder.mutationField("logout", (t) =>
     skipTypeScopes: true,
     authScopes: { public: true },
     resolve: async (_root, _args, ctx) => {
-      const userId = (await ctx.getUser())?.id;
+      const userId = ctx.user?.id;
       await ctx.session.end();
       ctx.user = null;
       if (userId) ctx.log.info({ event: "logout", userId }, "logout");
+      return true;
+    },
+  }),
+);
+
+builder.mutationField("changePassword", (t) =>
+  t.withAuth({ signedIn: true }).boolean({
+    description: `Sets a new password (${PASSWORD_MIN} to ${PASSWORD_MAX} characters, not a common one). Ends every other session; this one stays signed in under a new cookie.`,
+    args: {
+      currentPassword: t.arg.string({ required: true }),
+      newPassword: t.arg.string({ required: true }),
+    },
+    resolve: async (_root, { currentPassword, newPassword }, ctx) => {
+      const userId = ctx.user.id;
+      if (currentPassword.length > PASSWORD_MAX) {
+        throw badInput(`currentPassword must be at most ${PASSWORD_MAX} characters`, "currentPassword");
+      }
+      const problem = await passwordProblem(newPassword, ctx.user.username);
+      if (problem) throw badInput(`newPassword ${problem}`, "newPassword");
+      if (!(await verifyPassword(await ctx.users.passwordHash(userId), currentPassword))) {
+        ctx.log.info({ event: "change_password_failed", userId }, "password change refused");
+        throw invalidCredentials();
+      }
+      const passwordHash = await hashPassword(newPassword);
+      // A re-authentication: this session moves to a new id (its old cookie dies with the
+      // others), in the same transaction as the new hash.
+      const done = await ctx.session.rotate(ctx.users.setPasswordHash(userId, passwordHash));
+      if (!done) throw unauthenticated(); // the session ended meanwhile; nothing changed
+      ctx.log.info({ event: "change_password", userId }, "password changed");
       return true;
     },
   }),

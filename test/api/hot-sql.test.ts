@@ -1,7 +1,7 @@
-// The two reads that bypass the Prisma client (src/db/sql.ts) answer exactly what Prisma would.
+// The two reads that bypass the Prisma client answer exactly what Prisma would.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSessionStore } from "../../src/db/sessions.js";
-import { createStudentPages, type StudentRow } from "../../src/db/students.js";
+import { createStudentQueries, type StudentRow } from "../../src/db/students.js";
 import { createTestApp, DEMO, type TestApp, type TestClient } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/database.js";
 
@@ -63,13 +63,13 @@ describe.each(BACKENDS)("plain SQL on the hot path agrees with Prisma (%s)", (ba
       select: { id: true, name: true, house: true, year: true, email: true },
     });
     expect(all.length).toBeGreaterThan(4);
-    const pages = createStudentPages(sql);
+    const pages = createStudentQueries(prisma, sql);
     const seen: StudentRow[] = [];
     let after: { name: string; id: string } | null = null;
     for (;;) {
       const query = { house: "HUFFLEPUFF" as const, take: 2, after };
-      const page = await pages.find(query, false);
-      const withTotal = await pages.find(query, true);
+      const page = await pages.page(query, false);
+      const withTotal = await pages.page(query, true);
       expect(withTotal).toEqual({ rows: page.rows, total: all.length });
       if (page.rows.length === 0) break;
       seen.push(...page.rows);

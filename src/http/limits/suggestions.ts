@@ -3,7 +3,10 @@ import type { Plugin } from "graphql-yoga";
 
 const HINT = /\s*Did you mean [^?]*\?/g;
 
-/** Strips suggestions from every error message of every result (validation and variables). */
+/**
+ * Strips suggestions from every error message of every result. Kept over graphql-armor's
+ * block-field-suggestions, which only sees validation errors and misses enum-value hints.
+ */
 export function useHideSuggestions(): Plugin {
   return {
     onResultProcess({ result }) {
