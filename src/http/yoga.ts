@@ -29,7 +29,7 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
     // Yoga's own cap re-streams every body through a TransformStream; useBodyLimit does not.
     maxRequestBodySize: false,
     graphiql: { title: "Hogwarts GraphQL", credentials: "same-origin" },
-    // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS (npm run bench).
+    // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     logging: {
       debug: (...args) => log.debug(args.map(String).join(" ")),

@@ -1,5 +1,5 @@
-// Issue 3, points 1-6 and 9: logout, revocation, password change, timeouts, privilege
-// changes and deleted users, through real cookie round trips on a fake clock.
+// Sessions end when they should: logout, revocation, password change, privilege changes and
+// deleted users, through real cookie round trips on a fake clock.
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, createTestApp, DEMO, type TestApp, type TestClient } from "../helpers/app.js";
@@ -64,7 +64,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
 
   const rowsOf = (userId: string) => app.db.prisma.session.count({ where: { userId } });
 
-  it("1. after logout, the cookie copied before logout replays as an anonymous request", async () => {
+  it("after logout, the cookie copied before logout replays as an anonymous request", async () => {
     const user = await createUser(app, "hannah", "STUDENT", "HUFFLEPUFF");
     const c = await signIn(user.username, user.password);
     const copied = c.cookie;
@@ -82,7 +82,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
     expect(codes(await holding(copied).gql(SESSIONS))).toEqual(["UNAUTHENTICATED"]);
   });
 
-  it("2. logoutEverywhere ends every session of the user in every client at once, and no one else's", async () => {
+  it("logoutEverywhere ends every session of the user in every client at once, and no one else's", async () => {
     const user = await createUser(app, "ernie", "STUDENT", "HUFFLEPUFF");
     const phone = await signIn(user.username, user.password, "phone");
     const laptop = await signIn(user.username, user.password, "laptop");
@@ -104,7 +104,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
     expect(codes(await app.client().gql("mutation { logoutEverywhere }"))).toEqual(["UNAUTHENTICATED"]);
   });
 
-  it("3. mySessions lists the caller's own live sessions; revokeSession ends exactly one", async () => {
+  it("mySessions lists the caller's own live sessions; revokeSession ends exactly one", async () => {
     const user = await createUser(app, "susan", "STUDENT", "HUFFLEPUFF");
     const first = await signIn(user.username, user.password, "Firefox on Linux");
     app.clock.advance(5);
@@ -137,7 +137,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
     expect(await whoIs(first.cookie)).toBe("susan");
   });
 
-  it("3. a user cannot see, fetch or revoke another user's session, nor learn that its id exists", async () => {
+  it("a user cannot see, fetch or revoke another user's session, nor learn that its id exists", async () => {
     const victim = await createUser(app, "justin", "STUDENT", "HUFFLEPUFF");
     const justin = await signIn(victim.username, victim.password, "Justin's laptop");
     const luna = await signIn(DEMO.luna.username, DEMO.luna.password);
@@ -169,7 +169,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
     expect(await rowsOf(victim.id)).toBe(1);
   });
 
-  it("4. changePassword refuses a wrong current password and weak new ones, changing nothing", async () => {
+  it("changePassword refuses a wrong current password and weak new ones, changing nothing", async () => {
     const user = await createUser(app, "zacharias", "STUDENT", "HUFFLEPUFF");
     const c = await signIn(user.username, user.password);
     const other = await signIn(user.username, user.password, "other");
@@ -195,7 +195,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
     expect(codes(await app.client().gql(CHANGE, { c: "a", n: "b" }))).toEqual(["UNAUTHENTICATED"]);
   });
 
-  it("4. changePassword ends every other session, keeps this client signed in on a new cookie, swaps the password", async () => {
+  it("changePassword ends every other session, keeps this client signed in on a new cookie, swaps the password", async () => {
     const user = await createUser(app, "cedric", "STUDENT", "HUFFLEPUFF");
     const here = await signIn(user.username, user.password, "here");
     const there = await signIn(user.username, user.password, "there");
@@ -221,93 +221,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
     expect((await app.client().login(user.username, "a-much-better-passphrase")).body.errors).toBeUndefined();
   });
 
-  it("5. renewal re-seals the cookie at most once per renew interval", async () => {
-    const user = await createUser(app, "wayne", "STUDENT", "HUFFLEPUFF");
-    const c = await signIn(user.username, user.password);
-    const login = app.clock.now;
-    const sealed = c.cookie;
-    const lastSeen = async () =>
-      (await app.db.prisma.session.findFirstOrThrow({ where: { userId: user.id } })).lastSeenAt.getTime() / 1000;
-
-    for (const step of [1, 30, RENEW - 32]) {
-      app.clock.advance(step);
-      expect((await c.gql(ME)).body.data).toMatchObject({ me: { username: "wayne" } });
-      expect(c.lastSetCookie).toEqual([]);
-    }
-    expect(c.cookie).toBe(sealed);
-    expect(await lastSeen()).toBe(login);
-
-    app.clock.advance(1); // RENEW seconds since login
-    expect((await c.gql(ME)).body.data).toMatchObject({ me: { username: "wayne" } });
-    expect(c.lastSetCookie).toHaveLength(1);
-    expect(c.lastSetCookie[0]).toMatch(new RegExp(`^session=Fe26\\.2\\*[^;]+; Max-Age=${ABSOLUTE - RENEW}; Path=/`));
-    expect(c.cookie).not.toBe(sealed);
-    expect(await lastSeen()).toBe(login + RENEW);
-
-    await c.gql(ME);
-    expect(c.lastSetCookie).toEqual([]);
-    app.clock.advance(RENEW - 1);
-    await c.gql(ME);
-    expect(c.lastSetCookie).toEqual([]);
-    app.clock.advance(1);
-    await c.gql(ME);
-    expect(c.lastSetCookie).toHaveLength(1);
-  });
-
-  it("5. a session unused for the idle limit is anonymous even though the browser still sends its cookie", async () => {
-    const user = await createUser(app, "eloise", "STUDENT", "HUFFLEPUFF");
-    const c = await signIn(user.username, user.password);
-    app.clock.advance(IDLE - 1);
-    expect(await whoIs(c.cookie)).toBe("eloise"); // renews: idle counts from here
-    app.clock.advance(IDLE - 1);
-    expect(await whoIs(c.cookie)).toBe("eloise");
-    app.clock.advance(IDLE);
-    const stale = c.cookie;
-    const res = await c.gql(ME);
-    expect(res.body).toEqual({ data: { me: null } });
-    expect(c.lastSetCookie.some((l) => /^session=; Max-Age=0/.test(l))).toBe(true);
-    expect(await whoIs(stale)).toBeNull();
-    expect(await rowsOf(user.id)).toBe(0);
-  });
-
-  it("5. use renews the idle limit but never the absolute one", async () => {
-    const user = await createUser(app, "megan", "STUDENT", "HUFFLEPUFF");
-    const c = await signIn(user.username, user.password);
-    const cookies = [c.cookie];
-    // used every 100 s: well within the idle limit each time, 500 s in all
-    for (let i = 0; i < 5; i++) {
-      app.clock.advance(100);
-      expect((await c.gql(ME)).body.data).toMatchObject({ me: { username: "megan" } });
-      expect(c.lastSetCookie).toHaveLength(1); // renewed each time
-      cookies.push(c.cookie);
-    }
-    app.clock.advance(ABSOLUTE - 500 - 1);
-    expect((await c.gql(ME)).body.data).toMatchObject({ me: { username: "megan" } });
-    cookies.push(c.cookie);
-    app.clock.advance(1); // ABSOLUTE seconds since login, last use 100 s ago
-    for (const cookie of cookies) expect(await whoIs(cookie)).toBeNull();
-    expect((await c.gql(ME)).body.data).toEqual({ me: null });
-    expect(codes(await holding(cookies.at(-1) ?? null).gql(SESSIONS))).toEqual(["UNAUTHENTICATED"]);
-  });
-
-  it("5. mySessions leaves out expired sessions, and the next login deletes idle rows", async () => {
-    const user = await createUser(app, "leanne", "STUDENT", "HUFFLEPUFF");
-    const old = await signIn(user.username, user.password, "old");
-    app.clock.advance(IDLE - 10);
-    const fresh = await signIn(user.username, user.password, "fresh");
-    app.clock.advance(10); // "old" is now idle
-    expect(await rowsOf(user.id)).toBe(2);
-    expect((await sessionsOf(fresh)).map((s) => s.userAgent)).toEqual(["fresh"]);
-    const oldId = (await app.db.prisma.session.findFirstOrThrow({ where: { userId: user.id, userAgent: "old" } })).id;
-    const globalId = Buffer.from(`Session:${oldId}`).toString("base64url");
-    expect((await fresh.gql(REVOKE, { id: globalId })).body).toEqual({ data: { revokeSession: false } });
-    await signIn(DEMO.luna.username, DEMO.luna.password); // anyone's login sweeps
-    expect(await app.db.prisma.session.count({ where: { id: oldId } })).toBe(0);
-    expect(await whoIs(old.cookie)).toBeNull();
-    expect(await whoIs(fresh.cookie)).toBe("leanne");
-  });
-
-  it("6. every login gets a fresh session identity, even over a cookie planted by someone else", async () => {
+  it("every login gets a fresh session identity, even over a cookie planted by someone else", async () => {
     const attacker = await signIn(DEMO.luna.username, DEMO.luna.password);
     const planted = attacker.cookie;
     const plantedIds = (await sessionsOf(attacker)).map((s) => s.id);
@@ -327,7 +241,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
     expect(await whoIs(before)).toBeNull();
   });
 
-  it("6. a role or house change is seen on the session's next request", async () => {
+  it("a role or house change is seen on the session's next request", async () => {
     const user = await createUser(app, "colin", "STUDENT", "GRYFFINDOR");
     const c = await signIn(user.username, user.password);
     expect(codes(await c.gql(AWARD))).toEqual(["FORBIDDEN"]);
@@ -346,7 +260,7 @@ describe.each(BACKENDS)("session lifecycle (%s)", (backend) => {
     expect(codes(await c.gql(EMAIL, { h: "GRYFFINDOR" }))).toEqual(["FORBIDDEN"]);
   });
 
-  it("9. deleting a user ends all their sessions and leaves no orphaned rows", async () => {
+  it("deleting a user ends all their sessions and leaves no orphaned rows", async () => {
     const user = await createUser(app, "marcus", "STUDENT", "SLYTHERIN");
     const a = await signIn(user.username, user.password, "a");
     const b = await signIn(user.username, user.password, "b");
