@@ -11,7 +11,7 @@ export interface Config {
   databaseUrl: string | null;
   /** Where PGlite and the development secret live. Default `./data`. */
   dataDir: string;
-  /** Raw `SESSION_SECRET`; parsed and checked by src/session/secrets.ts. */
+  /** Raw `SESSION_SECRET`; parsed and checked by the session secrets module. */
   sessionSecret: string | null;
   port: number;
   host: string;

@@ -1,8 +1,9 @@
-// One request's view of its session: cookie in, user loaded lazily once, Set-Cookie out.
+// Session policy for one request: what a cookie means, lifetimes, renewal, rotation; Set-Cookie out.
 import type { Config } from "../config.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import type { PendingWrite, SessionRow, SessionStore } from "../db/sessions.js";
+import type { CurrentUser } from "../db/users.js";
+import { parseUuid } from "../db/uuid.js";
 import type { CookieCodec, SessionPayload } from "./cookie.js";
-import { type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface SessionDeps {
   codec: CookieCodec;
@@ -14,7 +15,7 @@ export interface SessionDeps {
 
 interface Active {
   payload: SessionPayload;
-  record: SessionRecord;
+  record: SessionRow;
   user: CurrentUser;
 }
 
@@ -59,11 +60,12 @@ export class RequestSession {
   private async resolve(): Promise<Active | null> {
     if (!this.cookieValue) return null;
     const payload = await this.deps.codec.unseal(this.cookieValue);
-    if (!payload || !isUuid(payload.sid)) return this.reject();
+    const sid = payload && parseUuid(payload.sid);
+    if (!payload || !sid) return this.reject();
     const { absoluteTimeout, idleTimeout, renewInterval } = this.deps.limits;
     const now = this.deps.now();
     if (now - payload.iat >= absoluteTimeout) return this.reject();
-    const record = await this.deps.store.load(payload.sid);
+    const record = await this.deps.store.load(sid);
     if (!record || record.userId !== payload.uid) return this.reject();
     const created = Math.floor(record.createdAt.getTime() / 1000);
     const lastSeen = Math.floor(record.lastSeenAt.getTime() / 1000);
@@ -118,7 +120,7 @@ export class RequestSession {
    * every other session of the user, runs `alsoRun` in the same transaction, and seals a
    * new cookie. The cookie sent with this request stops working. False when anonymous.
    */
-  async rotate(alsoRun: Prisma.PrismaPromise<unknown>): Promise<boolean> {
+  async rotate(alsoRun: PendingWrite): Promise<boolean> {
     const active = await this.active();
     if (!active) return false;
     const record = await this.deps.store.rotate(active.record.id, active.record.userId, alsoRun);
