@@ -63,6 +63,13 @@ export function createContextFactory(deps: ContextDeps) {
         return user;
       },
     }) as Context;
+    if (session.cookieCount > 1) {
+      // Never the values: one of them may be a victim's live session.
+      ctx.log.warn(
+        { event: "session_cookie_duplicate", count: session.cookieCount },
+        "more than one session cookie: request treated as anonymous",
+      );
+    }
     return ctx;
   };
 }
