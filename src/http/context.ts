@@ -70,6 +70,13 @@ export function createContextFactory(
       points: deps.points,
       sessionStore: deps.store,
     });
+    if (session.cookieCount > 1) {
+      // Never the values: one of them may be a victim's live session.
+      ctx.log.warn(
+        { event: "session_cookie_duplicate", count: session.cookieCount },
+        "more than one session cookie: request treated as anonymous",
+      );
+    }
     if (!session.hasCookie) return ctx;
     return session.getUser().then(
       (user) => {

@@ -37,7 +37,7 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
       },
     });
     const login = await raw(app, { query: LOGIN, variables: { u: "harry", p: DEMO.harry.password } });
-    const line = login.headers.getSetCookie().find((l) => l.startsWith("session=")) ?? "";
+    const line = login.headers.getSetCookie().find((l) => l.startsWith("__Host-session=")) ?? "";
     cookie = { cookie: line.split(";")[0] };
   });
   afterAll(() => app?.dispose());
