@@ -79,7 +79,7 @@ export function withUser(ctx: Context): Context | Promise<Context> {
       () => ctx,
       (error: unknown) => {
         // Logged here, where the request id is known; Yoga masks it as "Unexpected error.".
-        logUnexpected(error, ctx.log);
+        logUnexpected(error, ctx.log, ctx.request);
         throw error;
       },
     );

@@ -3,6 +3,7 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createYoga, maskError, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { ServerContext } from "./client-address.js";
 import { type Context, type ContextDeps, createContextFactory, withUser } from "./context.js";
+import { summarizeError } from "./error-summary.js";
 import { useLimits } from "./limits/index.js";
 import { logUnexpected, useRequestLog } from "./request-log.js";
 import { schema } from "./schema/index.js";
@@ -76,6 +77,20 @@ function corsFor(allowed: readonly string[]) {
   };
 }
 
+/**
+ * Yoga's own log arguments as one line. String(error) of a GraphQLError prints the document
+ * around its location, passwords written inline included: an error is summarised instead.
+ */
+function yogaText(args: unknown[]): string {
+  return args
+    .map((arg) => {
+      if (!(arg instanceof Error)) return String(arg);
+      const { type, message } = summarizeError(arg);
+      return `${type}: ${message}`;
+    })
+    .join(" ");
+}
+
 export function createApp(deps: YogaDeps): App {
   const { config, log } = deps;
   const sessions = new WeakMap<Request, RequestSession[]>();
@@ -91,10 +106,16 @@ export function createApp(deps: YogaDeps): App {
     // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS (npm run bench).
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     logging: {
-      debug: (...args) => log.debug(args.map(String).join(" ")),
-      info: (...args) => log.info(args.map(String).join(" ")),
-      warn: (...args) => log.warn(args.map(String).join(" ")),
-      error: (...args) => log.error(args.map(String).join(" ")),
+      debug: (...args) => log.debug(yogaText(args)),
+      info: (...args) => log.info(yogaText(args)),
+      warn: (...args) => log.warn(yogaText(args)),
+      // Yoga logs each error it masks: already logged (once, safely) by logUnexpected.
+      error: (...args) => {
+        for (const arg of args) {
+          if (arg instanceof Error) logUnexpected(arg, log);
+          else log.error(yogaText([arg]));
+        }
+      },
     },
     maskedErrors: {
       isDev: config.detailedErrors,
