@@ -102,7 +102,7 @@ export function createApp(deps: YogaDeps): App {
     // Yoga's own cap re-streams every request body through a TransformStream; useBodyLimit
     // (src/limits/body.ts) checks Content-Length and only streams chunked bodies.
     maxRequestBodySize: false,
-    graphiql: { title: "Hogwarts GraphQL", credentials: "same-origin" },
+    graphiql: config.graphiql ? { title: "Hogwarts GraphQL", credentials: "same-origin" } : false,
     // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS (npm run bench).
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     logging: {
