@@ -60,6 +60,19 @@ export interface Config {
   shutdownDrainMs: number;
   /** After the drain, ms to let requests in flight finish before the process gives up and exits 1. Default 10000. */
   shutdownTimeoutMs: number;
+  /** GraphiQL on `GET /graphql` in a browser. Default: true except in production. */
+  graphiql: boolean;
+  /** `__schema` and `__type` queries. Default: true except in production. */
+  introspection: boolean;
+  /** The node:http server's bounds on slow clients. */
+  http: {
+    /** Longest time, ms, for a client to send the request's headers; then 408. Default 10000. */
+    headersTimeoutMs: number;
+    /** Longest time, ms, for a client to send the whole request; then 408. Default 30000. */
+    requestTimeoutMs: number;
+    /** How long, ms, an idle keep-alive connection stays open. Default 5000. */
+    keepAliveTimeoutMs: number;
+  };
   /** `npm run start:cluster`: worker processes. Default: one per core (`os.availableParallelism()`). */
   clusterWorkers: number;
   /** Proxies in front of the app whose X-Forwarded-For entries are believed. Default 0: none. */
@@ -215,6 +228,15 @@ export function loadConfig(env: Env = process.env): Config {
   if (session.renewInterval >= session.idleTimeout) {
     throw new ConfigError("SESSION_RENEW_INTERVAL must be shorter than SESSION_IDLE_TIMEOUT");
   }
+  const http = {
+    headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+    requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
+    keepAliveTimeoutMs: int(env, "HTTP_KEEP_ALIVE_TIMEOUT_MS", 5000, 100, 600_000),
+  };
+  // node:http refuses a headers timeout longer than the request timeout.
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
+    throw new ConfigError("HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS");
+  }
   return {
     nodeEnv,
     databaseUrl: databaseUrl(env),
@@ -233,6 +255,9 @@ export function loadConfig(env: Env = process.env): Config {
     dbTimeoutMs: int(env, "DB_TIMEOUT_MS", 5000, 100, 600_000),
     shutdownDrainMs: int(env, "SHUTDOWN_DRAIN_MS", production ? 5000 : 0, 0, 600_000),
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
+    graphiql: bool(env, "GRAPHIQL", !production),
+    introspection: bool(env, "GRAPHQL_INTROSPECTION", !production),
+    http,
     clusterWorkers: int(env, "CLUSTER_WORKERS", availableParallelism(), 1, 256),
     trustProxy: trustProxy(env),
     throttle: {

@@ -85,7 +85,7 @@ export function createContextFactory(
       },
       (error: unknown) => {
         // Logged here, where the request id is known; Yoga masks it as "Unexpected error.".
-        logUnexpected(error, ctx.log);
+        logUnexpected(error, ctx.log, ctx.request);
         throw error;
       },
     );
