@@ -50,7 +50,9 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const throttle = new LoginThrottle(
-    config.redisUrl ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log) : createMemoryStore(now),
+    config.redisUrl
+      ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log)
+      : createMemoryStore(now, config.throttle.maxKeys),
     config.throttle,
   );
   const yoga = createApp({

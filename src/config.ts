@@ -62,6 +62,8 @@ export interface Config {
     maxPerAddress: number;
     /** Window length, seconds, counted from the first failure. Default 900. */
     window: number;
+    /** In-process counters kept at most (no Redis); keys still limiting are never dropped. Default 100000. */
+    maxKeys: number;
     /** Prefix of the Redis keys. Default `hogwarts:login:`. */
     redisPrefix: string;
   };
@@ -223,6 +225,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxPerUser: int(env, "LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000),
       maxPerAddress: int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
       window: int(env, "LOGIN_THROTTLE_WINDOW", 15 * 60, 1, day),
+      maxKeys: int(env, "LOGIN_THROTTLE_MAX_KEYS", 100_000, 100, 100_000_000),
       redisPrefix: env.REDIS_KEY_PREFIX?.trim() || "hogwarts:login:",
     },
     limits: {
