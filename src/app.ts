@@ -1,4 +1,5 @@
 // Wires configuration, database, sessions and Yoga into one running application.
+import { HashQueue } from "./auth/hash-queue.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
@@ -65,6 +66,15 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     limits: config.session,
     now,
     throttle,
+    hashes: new HashQueue(
+      {
+        slots: config.hashing.slots,
+        maxWaitMs: config.hashing.maxWaitMs,
+        maxQueue: config.hashing.maxQueue,
+        perOwner: config.hashing.perUser,
+      },
+      log,
+    ),
     ping: async () => {
       await db.prisma.$queryRaw`SELECT 1`;
     },

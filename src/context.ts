@@ -1,4 +1,5 @@
 // The typed per-request Context: cookie -> session -> user, looked up once before execution.
+import type { HashQueue } from "./auth/hash-queue.js";
 import type { LoginThrottle } from "./auth/throttle.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
 import type { Config } from "./config.js";
@@ -20,6 +21,8 @@ export interface Context {
   log: Logger;
   /** Counts login attempts (src/auth/throttle.ts). */
   throttle: LoginThrottle;
+  /** Every password hash and check runs through it, so one client cannot take every thread. */
+  hashes: HashQueue;
   /** The caller's address as the throttle counts it (src/client-address.ts). */
   clientAddress: string;
   /** undefined until the user has been looked up; then the user or null. */
@@ -37,6 +40,7 @@ export interface ContextDeps extends SessionDeps {
   pages: StudentPages;
   log: Logger;
   throttle: LoginThrottle;
+  hashes: HashQueue;
 }
 
 /**
@@ -55,6 +59,7 @@ export function createContextFactory(deps: ContextDeps) {
       session,
       log: requestLogger(request, deps.log),
       throttle: deps.throttle,
+      hashes: deps.hashes,
       clientAddress: clientAddress(request, initial, deps.config.trustProxy),
       user: undefined,
       async getUser() {

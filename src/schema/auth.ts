@@ -33,8 +33,8 @@ builder.mutationField("login", (t) =>
         where: { username },
         select: { ...currentUserSelect, passwordHash: true },
       });
-      // An unknown user still pays for a hash check, so timing tells nothing.
-      const ok = await verifyPassword(found?.passwordHash ?? null, args.password);
+      // An unknown user still pays for a hash check (in the same queue), so timing tells nothing.
+      const ok = await ctx.hashes.run(null, () => verifyPassword(found?.passwordHash ?? null, args.password));
       if (!found || !ok) {
         ctx.log.info({ event: "login_failed" }, "login failed");
         throw invalidCredentials();

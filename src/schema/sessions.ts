@@ -99,11 +99,14 @@ builder.mutationField("changePassword", (t) =>
         throw badInput("newPassword is too common; choose another", "newPassword");
       }
       const row = await ctx.prisma.user.findUnique({ where: { id: userId }, select: { passwordHash: true } });
-      if (!(await verifyPassword(row?.passwordHash ?? null, currentPassword))) {
+      // Check and new hash share one slot: a guess that got in is never refused halfway.
+      const passwordHash = await ctx.hashes.run(`user:${userId}`, async () =>
+        (await verifyPassword(row?.passwordHash ?? null, currentPassword)) ? hashPassword(newPassword) : null,
+      );
+      if (passwordHash === null) {
         ctx.log.info({ event: "change_password_failed", userId }, "password change refused");
         throw invalidCredentials();
       }
-      const passwordHash = await hashPassword(newPassword);
       // A re-authentication: this session moves to a new id (its old cookie dies with the
       // others), in the same transaction as the new hash.
       const done = await ctx.session.rotate(ctx.prisma.user.update({ where: { id: userId }, data: { passwordHash } }));
