@@ -84,8 +84,20 @@ export interface Config {
     maxPerAddress: number;
     /** Window length, seconds, counted from the first failure. Default 900. */
     window: number;
+    /** In-process counters kept at most (no Redis); keys still limiting are never dropped. Default 100000. */
+    maxKeys: number;
     /** Prefix of the Redis keys. Default `hogwarts:login:`. */
     redisPrefix: string;
+  };
+  hashing: {
+    /** argon2 hashes running at once. Default `UV_THREADPOOL_SIZE` (the threads that run them), else 4. */
+    slots: number;
+    /** Longest wait for a free slot, ms, before RATE_LIMITED. Default 1000. */
+    maxWaitMs: number;
+    /** Requests waiting for a slot at most; more are RATE_LIMITED at once. Default 64. */
+    maxQueue: number;
+    /** Hashes one signed-in user (`changePassword`) may have running or waiting. Default 2. */
+    perUser: number;
   };
   limits: {
     /** Largest request body, bytes. Default 100000. */
@@ -264,7 +276,14 @@ export function loadConfig(env: Env = process.env): Config {
       maxPerUser: int(env, "LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000),
       maxPerAddress: int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
       window: int(env, "LOGIN_THROTTLE_WINDOW", 15 * 60, 1, day),
+      maxKeys: int(env, "LOGIN_THROTTLE_MAX_KEYS", 100_000, 100, 100_000_000),
       redisPrefix: env.REDIS_KEY_PREFIX?.trim() || "hogwarts:login:",
+    },
+    hashing: {
+      slots: int(env, "HASH_CONCURRENCY", int(env, "UV_THREADPOOL_SIZE", 4, 1, 1024), 1, 1024),
+      maxWaitMs: int(env, "HASH_QUEUE_WAIT_MS", 1000, 0, 60_000),
+      maxQueue: int(env, "HASH_QUEUE_MAX", 64, 0, 100_000),
+      perUser: int(env, "HASH_MAX_PER_USER", 2, 1, 1000),
     },
     limits: {
       maxBodyBytes: int(env, "MAX_BODY_BYTES", 100_000, 1_000, 100_000_000),
