@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import { buildApplication } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { DatabaseInUseError } from "./db/pglite-lock.js";
+import { drainable } from "./drain.js";
 
 function safely(run: () => void): void {
   try {
@@ -15,7 +16,19 @@ function safely(run: () => void): void {
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApplication(config);
-  const server = createServer(app.yoga);
+  const drain = drainable(app.yoga);
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  // Explicit bounds on slow clients: a half-sent request is answered 408 and closed. Node checks
+  // them every connectionsCheckingInterval (default 30 s), so check at least as often as they expire.
+  const server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 2)),
+    },
+    drain.listener,
+  );
   server.once("error", (error: NodeJS.ErrnoException) => {
     const why = error.code === "EADDRINUSE" ? "is already in use" : `cannot be used (${error.code ?? error.message})`;
     console.error(`error: PORT ${config.port} on HOST ${config.host} ${why}`);
@@ -30,13 +43,12 @@ async function main(): Promise<void> {
     );
   });
 
-  // SIGTERM/SIGINT: stop accepting, let requests in flight finish, close the database pool,
-  // exit 0. Past SHUTDOWN_TIMEOUT_MS the remaining connections are cut and the exit code is 1.
+  // SIGTERM/SIGINT: drain (`/ready` answers 503 while requests are still served, for
+  // SHUTDOWN_DRAIN_MS), then stop accepting, let requests in flight finish, close the database
+  // pool, exit 0. Past SHUTDOWN_TIMEOUT_MS after the drain the remaining connections are cut
+  // and the exit code is 1.
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const started = performance.now();
+  const close = (started: number) => {
     // Arm the deadline and stop listening before anything that could throw (a log write to
     // a closed stdout): the process must exit whatever happens.
     const force = setTimeout(() => {
@@ -52,8 +64,17 @@ async function main(): Promise<void> {
       );
       process.exit(0);
     });
+    // Only now: a proxy may have sent a request on an idle keep-alive connection during the drain.
     server.closeIdleConnections();
-    safely(() => app.log.info({ signal }, "shutting down"));
+  };
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const started = performance.now();
+    drain.start();
+    if (config.shutdownDrainMs > 0) setTimeout(() => close(started), config.shutdownDrainMs);
+    else close(started);
+    safely(() => app.log.info({ signal, drainMs: config.shutdownDrainMs }, "shutting down"));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));
