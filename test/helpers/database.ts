@@ -1,6 +1,5 @@
 // Fresh databases for tests: in-memory PGlite, or a new database on the PostgreSQL server.
-import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { createScratchDatabase } from "../../bench/support.js";
 
 export type Backend = "pglite" | "postgresql";
 
@@ -16,28 +15,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Runs `run` on one connection to `url` (default: the admin database), then closes it. */
-export async function withClient<T>(run: (client: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Creates an empty database (PostgreSQL) or names an in-memory one (PGlite). */
 export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
   if (backend === "pglite") return { url: null, drop: async () => {} };
-  const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await withClient((c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () => withClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
-  };
+  return createScratchDatabase(ADMIN_URL, "t");
 }
 
 /**
