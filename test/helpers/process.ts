@@ -15,6 +15,8 @@ export function baseEnv(env: Record<string, string>): Record<string, string> {
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "info",
+    // No proxy waits on these servers; the drain has its own tests.
+    SHUTDOWN_DRAIN_MS: "0",
     ...env,
   };
 }
@@ -147,8 +149,8 @@ export interface HttpClient {
   }>;
 }
 
-/** A cookie-jar client over real HTTP; one jar may talk to several servers. */
-export function httpClient(cookieName = "session"): HttpClient {
+/** A cookie-jar client over real HTTP (production's cookie name by default); one jar may talk to several servers. */
+export function httpClient(cookieName = "__Host-session"): HttpClient {
   const c: HttpClient = {
     cookie: null,
     async gql(base, query, variables, extra = {}) {
