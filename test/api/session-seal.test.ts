@@ -64,6 +64,23 @@ describe.each(BACKENDS)("session seal (%s)", (backend) => {
     expect(forged.cookie).toBeNull();
   });
 
+  it("treats a validly sealed cookie whose payload has the wrong shape as anonymous", async () => {
+    const session = await harrysSession();
+    expect(await whoIs(holding(await minter.seal(session, 3600)))).toBe("harry");
+    const malformed: Record<string, unknown>[] = [
+      { ...session, v: 2 }, // a future format this server cannot read
+      { ...session, iat: session.iat + 0.5 }, // times are whole seconds
+      { ...session, iat: String(session.iat) },
+      { ...session, rat: session.rat + 0.5 },
+      { ...session, sid: undefined },
+      { ...session, uid: undefined },
+    ];
+    for (const payload of malformed) {
+      const c = holding(await minter.seal(payload as unknown as SessionPayload, 3600));
+      expect(await whoIs(c), JSON.stringify(payload)).toBeNull();
+    }
+  });
+
   it("treats a seal past its own expiry as anonymous, even one the server opened before", async () => {
     const session = await harrysSession();
     // A short-lived seal, as a renewal shortly before the absolute timeout makes.
