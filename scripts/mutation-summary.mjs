@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-const reportFile = path.join(root, process.argv[2] ?? "reports/mutation/mutation.json");
+const reportFile = path.resolve(root, process.argv[2] ?? "reports/mutation/mutation.json");
 const equivalentsFile = path.join(root, "scripts/mutation-equivalents.json");
 const out = path.join(root, "docs/mutation.md");
 
@@ -72,6 +72,8 @@ const score = (c) => {
   return valid ? (100 * detected) / valid : 100;
 };
 const pct = (n) => `${n.toFixed(1)} %`;
+/** The score with the equivalent survivors left out, as if Stryker had not made them. */
+const scoreWithout = (c, equivalent) => score({ ...c, Survived: c.Survived - equivalent });
 
 const all = {
   total: 0,
@@ -105,13 +107,13 @@ const lines = [
   "compile errors (caught by the TypeScript checker) and ignored mutants (static ones, evaluated only",
   "when a module loads) do not count.",
   "",
-  "| folder | mutants | killed | timeout | survived | no coverage | equivalent (of survived) | ignored | compile error | score |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| folder | mutants | killed | timeout | survived | no coverage | equivalent (of survived) | ignored | compile error | score | without equivalents |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
   ...rows.map(([folder, c]) => {
     const eq = survivors.filter((s) => s.reason && folderOf(s.file) === folder).length;
-    return `| \`${folder}\` | ${c.total} | ${c.Killed} | ${c.Timeout} | ${c.Survived} | ${c.NoCoverage} | ${eq} | ${c.Ignored} | ${c.CompileError + c.RuntimeError} | ${pct(score(c))} |`;
+    return `| \`${folder}\` | ${c.total} | ${c.Killed} | ${c.Timeout} | ${c.Survived} | ${c.NoCoverage} | ${eq} | ${c.Ignored} | ${c.CompileError + c.RuntimeError} | ${pct(score(c))} | ${pct(scoreWithout(c, eq))} |`;
   }),
-  `| **all** | ${all.total} | ${all.Killed} | ${all.Timeout} | ${all.Survived} | ${all.NoCoverage} | ${equivalentCount} | ${all.Ignored} | ${all.CompileError + all.RuntimeError} | **${pct(score(all))}** |`,
+  `| **all** | ${all.total} | ${all.Killed} | ${all.Timeout} | ${all.Survived} | ${all.NoCoverage} | ${equivalentCount} | ${all.Ignored} | ${all.CompileError + all.RuntimeError} | **${pct(score(all))}** | **${pct(scoreWithout(all, equivalentCount))}** |`,
   "",
   "## Surviving mutants",
   "",
