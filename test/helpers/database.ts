@@ -3,8 +3,19 @@ import { createScratchDatabase } from "../../bench/support.js";
 
 export type Backend = "pglite" | "postgresql";
 
-/** Every database-touching suite runs on both. */
-export const BACKENDS: Backend[] = ["pglite", "postgresql"];
+const ALL: Backend[] = ["pglite", "postgresql"];
+
+/** `TEST_BACKENDS=pglite` (comma-separated) narrows a run, e.g. for the mutation run; unknown names throw. */
+function chosenBackends(raw: string | undefined): Backend[] {
+  if (!raw?.trim()) return ALL;
+  const names = raw.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !ALL.includes(name as Backend));
+  if (unknown.length) throw new Error(`TEST_BACKENDS: unknown backend ${unknown.join(", ")} (use ${ALL.join(", ")})`);
+  return ALL.filter((backend) => names.includes(backend));
+}
+
+/** Every database-touching suite runs on both unless TEST_BACKENDS narrows it. */
+export const BACKENDS: Backend[] = chosenBackends(process.env.TEST_BACKENDS);
 
 /** The server that CI and developers have; its `test` database is only used to create others. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
