@@ -1,4 +1,5 @@
 // Wires configuration, database, sessions and Yoga into one running application.
+import { createSecretBox } from "./auth/secret-box.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
@@ -6,6 +7,8 @@ import type { Config } from "./config.js";
 import { type Database, openDatabase } from "./db/client.js";
 import { migrate } from "./db/migrate.js";
 import { assertReachable } from "./db/reachable.js";
+import { createSecondFactorStore } from "./db/second-factors.js";
+import { createSecurityEvents } from "./db/security-events.js";
 import { seed } from "./db/seed.js";
 import { createStudentPages } from "./db/students.js";
 import { createLogger, type Logger } from "./log.js";
@@ -63,6 +66,9 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     limits: config.session,
     now,
     throttle,
+    factors: createSecondFactorStore(db.prisma),
+    totpBox: createSecretBox(secrets, "totp-secret"),
+    events: createSecurityEvents(db.prisma),
     ping: async () => {
       await db.prisma.$queryRaw`SELECT 1`;
     },

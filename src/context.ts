@@ -1,8 +1,11 @@
 // The typed per-request Context: cookie -> session -> user, looked up once before execution.
+import type { SecretBox } from "./auth/secret-box.js";
 import type { LoginThrottle } from "./auth/throttle.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { PrismaClient } from "./db/client.js";
+import type { SecondFactorStore } from "./db/second-factors.js";
+import type { SecurityEvents } from "./db/security-events.js";
 import type { StudentPages } from "./db/students.js";
 import type { Logger } from "./log.js";
 import { logUnexpected, requestLogger } from "./request-log.js";
@@ -20,6 +23,12 @@ export interface Context {
   log: Logger;
   /** Counts login attempts (src/auth/throttle.ts). */
   throttle: LoginThrottle;
+  /** TOTP, recovery codes and pending sign-ins. */
+  factors: SecondFactorStore;
+  /** Seals TOTP secrets at rest. */
+  totpBox: SecretBox;
+  /** The audit trail. */
+  events: SecurityEvents;
   /** The caller's address as the throttle counts it (src/client-address.ts). */
   clientAddress: string;
   /** undefined until the user has been looked up; then the user or null. */
@@ -37,6 +46,9 @@ export interface ContextDeps extends SessionDeps {
   pages: StudentPages;
   log: Logger;
   throttle: LoginThrottle;
+  factors: SecondFactorStore;
+  totpBox: SecretBox;
+  events: SecurityEvents;
 }
 
 /**
@@ -55,6 +67,9 @@ export function createContextFactory(deps: ContextDeps) {
       session,
       log: requestLogger(request, deps.log),
       throttle: deps.throttle,
+      factors: deps.factors,
+      totpBox: deps.totpBox,
+      events: deps.events,
       clientAddress: clientAddress(request, initial, deps.config.trustProxy),
       user: undefined,
       async getUser() {

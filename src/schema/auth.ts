@@ -1,17 +1,19 @@
 // Signing in and out: `login` and `logout`.
-import { GraphQLError } from "graphql";
 import { PASSWORD_MAX, verifyPassword } from "../auth/password.js";
 import { normalizeUsername } from "../auth/username.js";
 import { badInput, invalidCredentials } from "../errors.js";
 import { currentUserSelect } from "../session/store.js";
+import { audit } from "./audit.js";
 import { builder } from "./builder.js";
+import { countGuess } from "./guess.js";
+import { afterPassword } from "./sign-in.js";
 import { UserRef } from "./user.js";
 
 builder.mutationField("login", (t) =>
   t.field({
     type: UserRef,
     description:
-      "Checks the username and password and starts a new session (Set-Cookie). Wrong password and unknown user give the same INVALID_CREDENTIALS.",
+      "Checks the username and password and starts a new session (Set-Cookie). Wrong password and unknown user give the same INVALID_CREDENTIALS. A user with a second factor gets SECOND_FACTOR_REQUIRED and a pending sign-in instead: finish it with verifySecondFactor.",
     skipTypeScopes: true,
     authScopes: { public: true },
     args: {
@@ -24,11 +26,12 @@ builder.mutationField("login", (t) =>
         throw badInput(`password must be at most ${PASSWORD_MAX} characters`, "password");
       }
       // Counted before the hash check, so that parallel guesses cannot outrun the limit.
-      const attempt = await ctx.throttle.attempt(username, ctx.clientAddress).catch((e: unknown) => {
-        if (e instanceof GraphQLError)
-          ctx.log.warn({ event: "login_throttled", address: ctx.clientAddress }, "throttled");
-        throw e;
-      });
+      const attempt = await countGuess(
+        ctx,
+        username,
+        async () => (await ctx.prisma.user.findUnique({ where: { username }, select: { id: true } }))?.id ?? null,
+        "login",
+      );
       const found = await ctx.prisma.user.findUnique({
         where: { username },
         select: { ...currentUserSelect, passwordHash: true },
@@ -36,15 +39,12 @@ builder.mutationField("login", (t) =>
       // An unknown user still pays for a hash check, so timing tells nothing.
       const ok = await verifyPassword(found?.passwordHash ?? null, args.password);
       if (!found || !ok) {
-        ctx.log.info({ event: "login_failed" }, "login failed");
+        await audit(ctx, "SIGN_IN_FAILED", { userId: found?.id ?? null, detail: "pwd", logEvent: "login_failed" });
         throw invalidCredentials();
       }
       await attempt.succeeded();
       const { passwordHash: _, ...user } = found;
-      await ctx.session.start(user);
-      ctx.user = user;
-      ctx.log.info({ event: "login", userId: user.id }, "login");
-      return user;
+      return afterPassword(ctx, user);
     },
   }),
 );
@@ -56,6 +56,9 @@ builder.mutationField("logout", (t) =>
     authScopes: { public: true },
     resolve: async (_root, _args, ctx) => {
       const userId = (await ctx.getUser())?.id;
+      // A pending sign-in ends here too: its cookie, replayed, cannot be completed.
+      const pending = await ctx.session.getPending();
+      if (pending) await ctx.factors.consumePending(pending.pid, pending.uid, ctx.session.now());
       await ctx.session.end();
       ctx.user = null;
       if (userId) ctx.log.info({ event: "logout", userId }, "logout");

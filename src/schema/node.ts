@@ -2,8 +2,8 @@
 import type { Context } from "../context.js";
 import { builder } from "./builder.js";
 
-export type NodeType = "User" | "Student" | "Session";
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session"]);
+export type NodeType = "User" | "Student" | "Session" | "Passkey";
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session", "Passkey"]);
 
 /** `base64url("Type:uuid")`. */
 export function toGlobalId(type: NodeType, id: string): string {

@@ -1,8 +1,9 @@
 // One request's view of its session: cookie in, user loaded lazily once, Set-Cookie out.
 import type { Config } from "../config.js";
 import type { Prisma } from "../generated/prisma/client.js";
-import type { CookieCodec, SessionPayload } from "./cookie.js";
-import { type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "./store.js";
+import type { CookieCodec, PendingPayload, SessionPayload } from "./cookie.js";
+import { type AuthState, PENDING_SIGN_IN_TTL } from "./step-up.js";
+import { type Authenticated, type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface SessionDeps {
   codec: CookieCodec;
@@ -16,6 +17,7 @@ interface Active {
   payload: SessionPayload;
   record: SessionRecord;
   user: CurrentUser;
+  secondFactor: boolean;
 }
 
 /**
@@ -26,6 +28,10 @@ export class RequestSession {
   /** Set-Cookie headers for the response. */
   readonly outgoing: string[] = [];
   private loaded: Promise<Active | null> | undefined;
+  /** The settled value of `loaded`, for synchronous scope checks. */
+  private current: Active | null = null;
+  /** A pending sign-in the cookie carries (never a session). */
+  private pendingPayload: PendingPayload | null = null;
   private readonly cookieValue: string | null;
 
   constructor(
@@ -51,15 +57,47 @@ export class RequestSession {
     return (await this.active())?.record.id ?? null;
   }
 
+  /**
+   * When and how this session was last fully authenticated, once the session has been
+   * loaded (before execution); null when anonymous.
+   */
+  authState(): AuthState | null {
+    const active = this.current;
+    if (!active) return null;
+    const { authenticatedAt, methods } = active.record;
+    return { authenticatedAt, methods, secondFactor: active.secondFactor };
+  }
+
+  /** The pending sign-in this request's cookie carries, if any, within its lifetime. */
+  async getPending(): Promise<PendingPayload | null> {
+    await this.active();
+    return this.pendingPayload;
+  }
+
   private active(): Promise<Active | null> {
-    this.loaded ??= this.resolve();
+    this.loaded ??= this.resolve().then((active) => {
+      this.current = active;
+      return active;
+    });
     return this.loaded;
+  }
+
+  private settle(active: Active | null): void {
+    this.current = active;
+    this.loaded = Promise.resolve(active);
   }
 
   private async resolve(): Promise<Active | null> {
     if (!this.cookieValue) return null;
     const payload = await this.deps.codec.unseal(this.cookieValue);
-    if (!payload || !isUuid(payload.sid)) return this.reject();
+    if (!payload) {
+      // Not a session; a pending sign-in leaves the request anonymous but keeps its cookie.
+      const pending = await this.deps.codec.unsealPending(this.cookieValue);
+      if (!pending || this.deps.now() - pending.iat >= PENDING_SIGN_IN_TTL) return this.reject();
+      this.pendingPayload = pending;
+      return null;
+    }
+    if (!isUuid(payload.sid)) return this.reject();
     const { absoluteTimeout, idleTimeout, renewInterval } = this.deps.limits;
     const now = this.deps.now();
     if (now - payload.iat >= absoluteTimeout) return this.reject();
@@ -75,8 +113,8 @@ export class RequestSession {
       await this.deps.store.touch(record.id, new Date(now * 1000));
       await this.issue({ ...payload, rat: now });
     }
-    const { user, ...session } = record;
-    return { payload, record: session, user };
+    const { user, secondFactor, ...session } = record;
+    return { payload, record: session, user, secondFactor };
   }
 
   /** A cookie that does not open or no longer matches a live session: anonymous, and cleared. */
@@ -92,16 +130,56 @@ export class RequestSession {
     this.outgoing.push(this.deps.codec.serialize(value, remaining));
   }
 
-  /** Signs `user` in on a brand-new session row and cookie (no fixation). */
-  async start(user: CurrentUser): Promise<void> {
-    // Signing in over an existing session replaces it rather than leaving it alive.
-    const previous = this.cookieValue ? await this.active() : null;
-    if (previous) await this.deps.store.end(previous.record.id, previous.record.userId);
+  /**
+   * Signs `user` in on a brand-new session row and cookie (no fixation), authenticated now
+   * by `methods` (RFC 8176 values).
+   */
+  async start(user: CurrentUser, methods: string[], secondFactor: boolean): Promise<void> {
+    await this.endPrevious();
     const now = this.deps.now();
-    const record = await this.deps.store.create(user.id, this.userAgent, now);
+    const record = await this.deps.store.create(user.id, this.userAgent, now, methods);
     const payload: SessionPayload = { v: 1, sid: record.id, uid: user.id, iat: now, rat: now };
     await this.issue(payload);
-    this.loaded = Promise.resolve({ payload, record, user });
+    this.pendingPayload = null;
+    this.settle({ payload, record, user, secondFactor });
+  }
+
+  /**
+   * Replaces the cookie with a pending sign-in for `userId` (row `pendingId`): at most
+   * PENDING_SIGN_IN_TTL seconds, and anonymous for every signed-in field.
+   */
+  async startPending(userId: string, pendingId: string): Promise<void> {
+    await this.endPrevious();
+    const now = this.deps.now();
+    const payload: PendingPayload = { v: 1, k: "pending", pid: pendingId, uid: userId, iat: now };
+    const value = await this.deps.codec.seal(payload, PENDING_SIGN_IN_TTL);
+    this.outgoing.length = 0;
+    this.outgoing.push(this.deps.codec.serialize(value, PENDING_SIGN_IN_TTL));
+    this.pendingPayload = payload;
+    this.settle(null);
+  }
+
+  /** Signing in over an existing session replaces it rather than leaving it alive. */
+  private async endPrevious(): Promise<void> {
+    const previous = this.cookieValue ? await this.active() : null;
+    if (previous) await this.deps.store.end(previous.record.id, previous.record.userId);
+  }
+
+  /**
+   * Records a re-authentication by `methods`: the session gets a new id and cookie (the old
+   * cookie stops working) and stays one entry in the user's list. False when anonymous.
+   */
+  async reauthenticate(methods: string[]): Promise<boolean> {
+    const active = await this.active();
+    if (!active) return false;
+    const now = this.deps.now();
+    const authenticated = { authenticatedAt: new Date(now * 1000), methods };
+    const record = await this.deps.store.reauthenticate(active.record.id, active.record.userId, authenticated);
+    if (!record) return false;
+    const payload: SessionPayload = { ...active.payload, sid: record.id, rat: now };
+    await this.issue(payload);
+    this.settle({ ...active, payload, record });
+    return true;
   }
 
   /** Ends this session on the server and expires the cookie. Idempotent. */
@@ -110,7 +188,8 @@ export class RequestSession {
     if (active) await this.deps.store.end(active.record.id, active.record.userId);
     this.outgoing.length = 0;
     if (this.cookieValue !== null || active) this.outgoing.push(this.deps.codec.expire());
-    this.loaded = Promise.resolve(null);
+    this.pendingPayload = null;
+    this.settle(null);
   }
 
   /**
@@ -118,14 +197,14 @@ export class RequestSession {
    * every other session of the user, runs `alsoRun` in the same transaction, and seals a
    * new cookie. The cookie sent with this request stops working. False when anonymous.
    */
-  async rotate(alsoRun: Prisma.PrismaPromise<unknown>): Promise<boolean> {
+  async rotate(alsoRun: Prisma.PrismaPromise<unknown>, authenticated?: Authenticated): Promise<boolean> {
     const active = await this.active();
     if (!active) return false;
-    const record = await this.deps.store.rotate(active.record.id, active.record.userId, alsoRun);
+    const record = await this.deps.store.rotate(active.record.id, active.record.userId, alsoRun, authenticated);
     if (!record) return false;
     const payload: SessionPayload = { ...active.payload, sid: record.id, rat: this.deps.now() };
     await this.issue(payload);
-    this.loaded = Promise.resolve({ payload, record, user: active.user });
+    this.settle({ ...active, payload, record });
     return true;
   }
 
