@@ -5,9 +5,8 @@ import cluster, { type Worker } from "node:cluster";
 import path from "node:path";
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
-import { migrate } from "./db/migrate.js";
+import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
-import { seed } from "./db/seed.js";
 import { createLogger } from "./log.js";
 
 async function primary(): Promise<void> {
@@ -17,17 +16,19 @@ async function primary(): Promise<void> {
       "DATABASE_URL is required for the cluster: the embedded database belongs to one process; set a postgresql:// URL",
     );
   }
+  if (config.clusterWorkers > 1 && !config.redisUrl) {
+    // Each worker would count login failures in its own memory: N workers, N times the limit.
+    throw new ConfigError(
+      `REDIS_URL is required for a cluster of ${config.clusterWorkers} workers: without it each worker counts login failures alone; set REDIS_URL or CLUSTER_WORKERS=1`,
+    );
+  }
   const log = createLogger(config);
   await assertReachable(config.databaseUrl, config.dbTimeoutMs);
   // Migrate and seed once here, so that the workers start on a ready database.
   if (config.migrateOnStart || config.seedOnStart) {
     const db = await openDatabase(config);
     try {
-      if (config.migrateOnStart) {
-        const applied = await migrate(db, config.databaseUrl);
-        if (applied.length) log.info({ applied }, "migrations applied");
-      }
-      if (config.seedOnStart) await seed(db.prisma, { demo: config.nodeEnv !== "production" });
+      await prepareDatabase(db, config, log);
     } finally {
       await db.close();
     }
@@ -72,7 +73,7 @@ async function primary(): Promise<void> {
     for (const worker of Object.values(cluster.workers ?? {})) worker?.process.kill("SIGTERM");
     if (Object.keys(cluster.workers ?? {}).length === 0) process.exit(exitCode);
     // Each worker bounds its own shutdown; this only catches a worker that hangs anyway.
-    setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 5000).unref();
+    setTimeout(() => process.exit(1), config.shutdownDrainMs + config.shutdownTimeoutMs + 5000).unref();
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

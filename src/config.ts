@@ -11,7 +11,7 @@ export interface Config {
   databaseUrl: string | null;
   /** Where PGlite and the development secret live. Default `./data`. */
   dataDir: string;
-  /** Raw `SESSION_SECRET`; parsed and checked by src/session/secrets.ts. */
+  /** Raw `SESSION_SECRET`; parsed and checked by the session secrets module. */
   sessionSecret: string | null;
   port: number;
   host: string;
@@ -51,7 +51,12 @@ export interface Config {
    * and a statement (server side) before the request fails with a masked error. Default 5000.
    */
   dbTimeoutMs: number;
-  /** After SIGTERM, ms to let requests in flight finish before the process gives up and exits 1. Default 10000. */
+  /**
+   * After SIGTERM, ms during which `/ready` answers 503 while requests are still served, so that
+   * a proxy checking `/ready` stops routing here first; 0 = none. Default 5000 in production, 0 elsewhere.
+   */
+  shutdownDrainMs: number;
+  /** After the drain, ms to let requests in flight finish before the process gives up and exits 1. Default 10000. */
   shutdownTimeoutMs: number;
   /** `npm run start:cluster`: worker processes. Default: one per core (`os.availableParallelism()`). */
   clusterWorkers: number;
@@ -219,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
     detailedErrors,
     logLevel: logLevel(env, nodeEnv),
     dbTimeoutMs: int(env, "DB_TIMEOUT_MS", 5000, 100, 600_000),
+    shutdownDrainMs: int(env, "SHUTDOWN_DRAIN_MS", production ? 5000 : 0, 0, 600_000),
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
     clusterWorkers: int(env, "CLUSTER_WORKERS", availableParallelism(), 1, 256),
     trustProxy: trustProxy(env),

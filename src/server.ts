@@ -3,6 +3,7 @@ import { createServer } from "node:http";
 import { buildApplication } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { DatabaseInUseError } from "./db/pglite-lock.js";
+import { drainable } from "./drain.js";
 
 function safely(run: () => void): void {
   try {
@@ -15,7 +16,8 @@ function safely(run: () => void): void {
 async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApplication(config);
-  const server = createServer(app.yoga);
+  const drain = drainable(app.yoga);
+  const server = createServer(drain.listener);
   server.once("error", (error: NodeJS.ErrnoException) => {
     const why = error.code === "EADDRINUSE" ? "is already in use" : `cannot be used (${error.code ?? error.message})`;
     console.error(`error: PORT ${config.port} on HOST ${config.host} ${why}`);
@@ -30,13 +32,12 @@ async function main(): Promise<void> {
     );
   });
 
-  // SIGTERM/SIGINT: stop accepting, let requests in flight finish, close the database pool,
-  // exit 0. Past SHUTDOWN_TIMEOUT_MS the remaining connections are cut and the exit code is 1.
+  // SIGTERM/SIGINT: drain (`/ready` answers 503 while requests are still served, for
+  // SHUTDOWN_DRAIN_MS), then stop accepting, let requests in flight finish, close the database
+  // pool, exit 0. Past SHUTDOWN_TIMEOUT_MS after the drain the remaining connections are cut
+  // and the exit code is 1.
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const started = performance.now();
+  const close = (started: number) => {
     // Arm the deadline and stop listening before anything that could throw (a log write to
     // a closed stdout): the process must exit whatever happens.
     const force = setTimeout(() => {
@@ -52,8 +53,17 @@ async function main(): Promise<void> {
       );
       process.exit(0);
     });
+    // Only now: a proxy may have sent a request on an idle keep-alive connection during the drain.
     server.closeIdleConnections();
-    safely(() => app.log.info({ signal }, "shutting down"));
+  };
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    const started = performance.now();
+    drain.start();
+    if (config.shutdownDrainMs > 0) setTimeout(() => close(started), config.shutdownDrainMs);
+    else close(started);
+    safely(() => app.log.info({ signal, drainMs: config.shutdownDrainMs }, "shutting down"));
   };
   process.on("SIGTERM", () => stop("SIGTERM"));
   process.on("SIGINT", () => stop("SIGINT"));

@@ -1,6 +1,7 @@
 // Records an authentication event twice: a row in the audit trail and a log line with the request id.
-import type { Context } from "../context.js";
+
 import type { SecurityEventKind } from "../db/security-events.js";
+import type { Context } from "../http/context.js";
 
 export interface AuditFields {
   userId: string | null;

@@ -1,7 +1,7 @@
 // One guess at a verifier: counted per account and per address before anything is checked.
 import { GraphQLError } from "graphql";
 import type { Attempt } from "../auth/throttle.js";
-import type { Context } from "../context.js";
+import type { Context } from "../http/context.js";
 import { audit } from "./audit.js";
 
 /** The throttle's account key for second-factor codes (usernames cannot hold ':'). */

@@ -19,7 +19,7 @@ builder.queryField("houses", (t) =>
     description: "All four houses and their points. Public.",
     skipTypeScopes: true,
     authScopes: { public: true },
-    resolve: (_root, _args, ctx) => ctx.prisma.housePoints.findMany({ orderBy: { house: "asc" } }),
+    resolve: (_root, _args, ctx) => ctx.points.standings(),
   }),
 );
 
@@ -43,13 +43,7 @@ builder.mutationField("awardPoints", (t) =>
       if (why.length < 1 || why.length > REASON_MAX || why.includes("\0")) {
         throw badInput(`reason must be 1 to ${REASON_MAX} characters`, "reason");
       }
-      // The ledger row and the increment commit together; the increment is a row-locked
-      // UPDATE, so concurrent awards queue on the house row and none is lost.
-      const [, total] = await ctx.prisma.$transaction([
-        ctx.prisma.pointAward.create({ data: { house, points, reason: why, awardedById: ctx.user.id } }),
-        ctx.prisma.housePoints.update({ where: { house }, data: { points: { increment: points } } }),
-      ]);
-      return total;
+      return ctx.points.award({ house, points, reason: why, awardedById: ctx.user.id });
     },
   }),
 );

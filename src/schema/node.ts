@@ -1,5 +1,7 @@
 // Relay object identification: the Node interface, global ids, and `node(id)`.
-import type { Context } from "../context.js";
+
+import { parseUuid } from "../db/uuid.js";
+import type { Context } from "../http/context.js";
 import { builder } from "./builder.js";
 
 export type NodeType = "User" | "Student" | "Session" | "Passkey";
@@ -16,9 +18,8 @@ export function fromGlobalId(globalId: string): { type: NodeType; id: string } |
   const decoded = Buffer.from(globalId, "base64url").toString("utf8");
   const sep = decoded.indexOf(":");
   const type = decoded.slice(0, sep);
-  const id = decoded.slice(sep + 1);
-  if (sep < 1 || !NODE_TYPES.has(type)) return null;
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return null;
+  const id = parseUuid(decoded.slice(sep + 1));
+  if (sep < 1 || !NODE_TYPES.has(type) || !id) return null;
   return { type: type as NodeType, id };
 }
 

@@ -1,5 +1,6 @@
 // `reauthenticate`: step-up for a signed-in session (password, plus the second factor when enrolled).
-import { PASSWORD_MAX, verifyPassword } from "../auth/password.js";
+import { verifyPassword } from "../auth/password.js";
+import { PASSWORD_MAX } from "../auth/password-policy.js";
 import { CODE_MAX, spendCode } from "../auth/second-factor.js";
 import type { Attempt } from "../auth/throttle.js";
 import { badInput, invalidCode, invalidCredentials, unauthenticated } from "../errors.js";
@@ -31,8 +32,7 @@ builder.mutationField("reauthenticate", (t) =>
       // Both guesses are counted before either is checked.
       const attempts: Attempt[] = [await countGuess(ctx, user.username, user.id, "reauthenticate")];
       if (code != null) attempts.push(await countGuess(ctx, codeAccount(user.id), user.id, "reauthenticate"));
-      const row = await ctx.prisma.user.findUnique({ where: { id: user.id }, select: { passwordHash: true } });
-      if (!(await verifyPassword(row?.passwordHash ?? null, password))) {
+      if (!(await verifyPassword(await ctx.users.passwordHash(user.id), password))) {
         await audit(ctx, "REAUTHENTICATION_FAILED", { userId: user.id, detail: "pwd" });
         throw invalidCredentials();
       }

@@ -4,7 +4,6 @@ import { CODE_MAX, spendCode } from "../auth/second-factor.js";
 import { newTotpSecret, totpQrSvg, totpStep, totpUri } from "../auth/totp.js";
 import { badInput, invalidCode, noPendingSignIn } from "../errors.js";
 import { methodsFor } from "../session/step-up.js";
-import { currentUserSelect } from "../session/store.js";
 import { audit } from "./audit.js";
 import { builder } from "./builder.js";
 import { codeAccount, countGuess } from "./guess.js";
@@ -72,7 +71,7 @@ builder.mutationField("verifySecondFactor", (t) =>
         throw noPendingSignIn();
       }
       await attempt.succeeded();
-      const user = await ctx.prisma.user.findUnique({ where: { id: userId }, select: currentUserSelect });
+      const user = await ctx.users.findById(userId);
       if (!user) throw noPendingSignIn(); // deleted meanwhile
       await ctx.session.start(user, methodsFor(proof), true);
       ctx.user = user;

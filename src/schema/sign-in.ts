@@ -1,8 +1,9 @@
 // The end of a correct password at login: a session, or a pending sign-in awaiting the second factor.
-import type { Context } from "../context.js";
+
+import type { CurrentUser } from "../db/users.js";
 import { secondFactorRequired } from "../errors.js";
+import type { Context } from "../http/context.js";
 import { methodsFor, PENDING_SIGN_IN_TTL } from "../session/step-up.js";
-import type { CurrentUser } from "../session/store.js";
 import { audit } from "./audit.js";
 
 /** The user's second factors as `extensions.methods` names them (the SecondFactor enum). */

@@ -1,9 +1,10 @@
-// One request's view of its session: cookie in, user loaded lazily once, Set-Cookie out.
+// Session policy for one request: what a cookie means, lifetimes, renewal, rotation; Set-Cookie out.
 import type { Config } from "../config.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import type { Authenticated, PendingWrite, SessionRow, SessionStore } from "../db/sessions.js";
+import type { CurrentUser } from "../db/users.js";
+import { parseUuid } from "../db/uuid.js";
 import type { CookieCodec, PendingPayload, SessionPayload } from "./cookie.js";
 import { type AuthState, PENDING_SIGN_IN_TTL } from "./step-up.js";
-import { type Authenticated, type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface SessionDeps {
   codec: CookieCodec;
@@ -15,7 +16,7 @@ export interface SessionDeps {
 
 interface Active {
   payload: SessionPayload;
-  record: SessionRecord;
+  record: SessionRow;
   user: CurrentUser;
   secondFactor: boolean;
 }
@@ -97,11 +98,12 @@ export class RequestSession {
       this.pendingPayload = pending;
       return null;
     }
-    if (!isUuid(payload.sid)) return this.reject();
+    const sid = parseUuid(payload.sid);
+    if (!sid) return this.reject();
     const { absoluteTimeout, idleTimeout, renewInterval } = this.deps.limits;
     const now = this.deps.now();
     if (now - payload.iat >= absoluteTimeout) return this.reject();
-    const record = await this.deps.store.load(payload.sid);
+    const record = await this.deps.store.load(sid);
     if (!record || record.userId !== payload.uid) return this.reject();
     const created = Math.floor(record.createdAt.getTime() / 1000);
     const lastSeen = Math.floor(record.lastSeenAt.getTime() / 1000);
@@ -197,7 +199,7 @@ export class RequestSession {
    * every other session of the user, runs `alsoRun` in the same transaction, and seals a
    * new cookie. The cookie sent with this request stops working. False when anonymous.
    */
-  async rotate(alsoRun: Prisma.PrismaPromise<unknown>, authenticated?: Authenticated): Promise<boolean> {
+  async rotate(alsoRun: PendingWrite, authenticated?: Authenticated): Promise<boolean> {
     const active = await this.active();
     if (!active) return false;
     const record = await this.deps.store.rotate(active.record.id, active.record.userId, alsoRun, authenticated);

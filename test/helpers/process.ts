@@ -15,6 +15,8 @@ export function baseEnv(env: Record<string, string>): Record<string, string> {
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "info",
+    // No proxy waits on these servers; the drain has its own tests.
+    SHUTDOWN_DRAIN_MS: "0",
     ...env,
   };
 }
