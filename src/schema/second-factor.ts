@@ -119,6 +119,10 @@ builder.mutationField("confirmTotpEnrollment", (t) =>
       if (!(await ctx.factors.confirmTotp(userId, step, hashes, now))) {
         throw badInput("no TOTP enrollment started: call startTotpEnrollment first");
       }
+      // This session has now shown both factors: it keeps its authentication time and counts
+      // as multi-factor, under a new id (a privilege change).
+      const since = ctx.session.authState()?.authenticatedAt;
+      await ctx.session.reauthenticate(methodsFor("password+totp"), since);
       await audit(ctx, "TOTP_ENABLED", { userId });
       return codes;
     },

@@ -168,19 +168,20 @@ export class RequestSession {
   }
 
   /**
-   * Records a re-authentication by `methods`: the session gets a new id and cookie (the old
-   * cookie stops working) and stays one entry in the user's list. False when anonymous.
+   * Records a re-authentication by `methods` (at `since`, default now): the session gets a
+   * new id and cookie (the old cookie stops working) and stays one entry in the user's list.
+   * False when anonymous.
    */
-  async reauthenticate(methods: string[]): Promise<boolean> {
+  async reauthenticate(methods: string[], since?: Date): Promise<boolean> {
     const active = await this.active();
     if (!active) return false;
     const now = this.deps.now();
-    const authenticated = { authenticatedAt: new Date(now * 1000), methods };
+    const authenticated = { authenticatedAt: since ?? new Date(now * 1000), methods };
     const record = await this.deps.store.reauthenticate(active.record.id, active.record.userId, authenticated);
     if (!record) return false;
     const payload: SessionPayload = { ...active.payload, sid: record.id, rat: now };
     await this.issue(payload);
-    this.settle({ ...active, payload, record });
+    this.settle({ ...active, payload, record, secondFactor: active.secondFactor || methods.includes("mfa") });
     return true;
   }
 
