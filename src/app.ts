@@ -8,6 +8,9 @@ import { migrate } from "./db/migrate.js";
 import { assertReachable } from "./db/reachable.js";
 import { seed } from "./db/seed.js";
 import { createStudentPages } from "./db/students.js";
+import { createLiveHub, type LiveHub } from "./live/hub.js";
+import { createLivePubSub } from "./live/pubsub.js";
+import { announceSessionEnds } from "./live/session-events.js";
 import { createLogger, type Logger } from "./log.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
@@ -17,6 +20,8 @@ import { type App, createApp } from "./yoga.js";
 export interface Application {
   yoga: App;
   db: Database;
+  /** Open subscriptions of this instance. */
+  live: LiveHub;
   log: Logger;
   close(): Promise<void>;
 }
@@ -53,12 +58,16 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     config.redisUrl ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log) : createMemoryStore(now),
     config.throttle,
   );
+  const pubsub = createLivePubSub(config.redisUrl, `${config.throttle.redisPrefix}live:`, log);
+  const store = announceSessionEnds(createSessionStore(db.prisma, db.sql, config.session), pubsub);
+  const live = createLiveHub({ pubsub, store, limits: config.live, session: config.session, now, log });
   const yoga = createApp({
     config,
     log,
     prisma: db.prisma,
     pages: createStudentPages(db.sql),
-    store: createSessionStore(db.prisma, db.sql, config.session),
+    store,
+    live,
     codec: createCookieCodec(config.cookie, secrets),
     limits: config.session,
     now,
@@ -71,7 +80,10 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     yoga,
     db,
     log,
+    live,
     close: async () => {
+      await live.close();
+      await pubsub.close();
       await throttle.close();
       await db.close();
     },

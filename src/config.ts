@@ -70,6 +70,16 @@ export interface Config {
     /** Prefix of the Redis keys. Default `hogwarts:login:`. */
     redisPrefix: string;
   };
+  live: {
+    /** Open subscriptions per session, per instance. Default 5. */
+    perSession: number;
+    /** Open subscriptions per instance. Default 10000. */
+    perInstance: number;
+    /** Events that may wait for a slow subscriber before its subscription is dropped. Default 100. */
+    buffer: number;
+    /** Keep-alive interval of WebSocket pings and SSE comments, ms; 0 = none. Default 12000. */
+    keepAliveMs: number;
+  };
   limits: {
     /** Largest request body, bytes. Default 100000. */
     maxBodyBytes: number;
@@ -230,6 +240,12 @@ export function loadConfig(env: Env = process.env): Config {
       maxPerAddress: int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
       window: int(env, "LOGIN_THROTTLE_WINDOW", 15 * 60, 1, day),
       redisPrefix: env.REDIS_KEY_PREFIX?.trim() || "hogwarts:login:",
+    },
+    live: {
+      perSession: int(env, "SUBSCRIPTIONS_PER_SESSION", 5, 1, 10_000),
+      perInstance: int(env, "SUBSCRIPTIONS_PER_INSTANCE", 10_000, 1, 10_000_000),
+      buffer: int(env, "SUBSCRIPTION_BUFFER", 100, 1, 100_000),
+      keepAliveMs: int(env, "SUBSCRIPTION_KEEPALIVE_MS", 12_000, 0, 600_000),
     },
     limits: {
       maxBodyBytes: int(env, "MAX_BODY_BYTES", 100_000, 1_000, 100_000_000),

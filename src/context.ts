@@ -4,6 +4,7 @@ import { clientAddress, type ServerContext } from "./client-address.js";
 import type { Config } from "./config.js";
 import type { PrismaClient } from "./db/client.js";
 import type { StudentPages } from "./db/students.js";
+import type { LiveHub } from "./live/hub.js";
 import type { Logger } from "./log.js";
 import { logUnexpected, requestLogger } from "./request-log.js";
 import { RequestSession, type SessionDeps } from "./session/request.js";
@@ -22,6 +23,8 @@ export interface Context {
   throttle: LoginThrottle;
   /** The caller's address as the throttle counts it (src/client-address.ts). */
   clientAddress: string;
+  /** This instance's open subscriptions; awards are announced through it. */
+  live: LiveHub;
   /** undefined until the user has been looked up; then the user or null. */
   user: CurrentUser | null | undefined;
   /** The signed-in user or null; the first call does the lookup, later ones reuse it. */
@@ -37,6 +40,7 @@ export interface ContextDeps extends SessionDeps {
   pages: StudentPages;
   log: Logger;
   throttle: LoginThrottle;
+  live: LiveHub;
 }
 
 /**
@@ -55,6 +59,7 @@ export function createContextFactory(deps: ContextDeps) {
       session,
       log: requestLogger(request, deps.log),
       throttle: deps.throttle,
+      live: deps.live,
       clientAddress: clientAddress(request, initial, deps.config.trustProxy),
       user: undefined,
       async getUser() {

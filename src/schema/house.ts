@@ -1,4 +1,5 @@
 // House points: the public standings and `awardPoints` for professors.
+import { recordAward } from "../db/awards.js";
 import { badInput } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
 import { builder } from "./builder.js";
@@ -43,13 +44,9 @@ builder.mutationField("awardPoints", (t) =>
       if (why.length < 1 || why.length > REASON_MAX || why.includes("\0")) {
         throw badInput(`reason must be 1 to ${REASON_MAX} characters`, "reason");
       }
-      // The ledger row and the increment commit together; the increment is a row-locked
-      // UPDATE, so concurrent awards queue on the house row and none is lost.
-      const [, total] = await ctx.prisma.$transaction([
-        ctx.prisma.pointAward.create({ data: { house, points, reason: why, awardedById: ctx.user.id } }),
-        ctx.prisma.housePoints.update({ where: { house }, data: { points: { increment: points } } }),
-      ]);
-      return total;
+      const award = await recordAward(ctx.prisma, { house, points, reason: why, awardedById: ctx.user.id });
+      ctx.live.announce({ ...award, createdAt: award.createdAt.toISOString(), awardedBy: ctx.user });
+      return { house, points: award.houseTotal };
     },
   }),
 );

@@ -8,6 +8,7 @@ import "./student.js";
 import "./house.js";
 import "./auth.js";
 import "./sessions.js";
+import "./live.js";
 
 /** The executable schema, sorted so that the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -2,10 +2,10 @@
 import type { Context } from "../context.js";
 import { builder } from "./builder.js";
 
-export type NodeType = "User" | "Student" | "Session";
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session"]);
+export type NodeType = "User" | "Student" | "Session" | "PointAward";
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session", "PointAward"]);
 
-/** `base64url("Type:uuid")`. */
+/** `base64url("Type:id")`. */
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`).toString("base64url");
 }
@@ -18,7 +18,10 @@ export function fromGlobalId(globalId: string): { type: NodeType; id: string } |
   const type = decoded.slice(0, sep);
   const id = decoded.slice(sep + 1);
   if (sep < 1 || !NODE_TYPES.has(type)) return null;
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) return null;
+  // Ledger rows (PointAward) are numbered; every other row has a UUID.
+  const rowId =
+    type === "PointAward" ? /^[1-9][0-9]{0,17}$/ : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+  if (!rowId.test(id)) return null;
   return { type: type as NodeType, id };
 }
 
