@@ -5,6 +5,8 @@ import { GraphQLError } from "graphql";
 import { normalizeUsername } from "../src/auth/username.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
+import { createSessionStore } from "../src/db/sessions.js";
+import { createUserQueries } from "../src/db/users.js";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -28,15 +30,17 @@ async function main(): Promise<void> {
     }
   }
 
-  const db = await openDatabase(loadConfig());
+  const config = loadConfig();
+  const db = await openDatabase(config);
   try {
-    let where = {};
-    if (username !== null) {
-      const user = await db.prisma.user.findUnique({ where: { username }, select: { id: true } });
-      if (!user) fail(`no user named "${username}"`);
-      where = { userId: user.id };
+    const sessions = createSessionStore(db.prisma, db.sql, config.session);
+    let count: number;
+    if (username === null) count = await sessions.endEveryone();
+    else {
+      const userId = await createUserQueries(db.prisma).idOf(username);
+      if (!userId) fail(`no user named "${username}"`);
+      count = await sessions.endAll(userId);
     }
-    const { count } = await db.prisma.session.deleteMany({ where });
     console.log(`Ended ${count} session${count === 1 ? "" : "s"}${username ? ` of "${username}"` : ""}.`);
   } finally {
     await db.close();

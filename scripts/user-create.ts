@@ -3,12 +3,13 @@
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
 import { GraphQLError } from "graphql";
-import { isCommonPassword } from "../src/auth/common-passwords.js";
-import { hashPassword, PASSWORD_MAX, PASSWORD_MIN } from "../src/auth/password.js";
+import { hashPassword } from "../src/auth/password.js";
+import { passwordProblem } from "../src/auth/password-policy.js";
 import { normalizeUsername } from "../src/auth/username.js";
 import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
+import { createUserQueries } from "../src/db/users.js";
 import { House, Role } from "../src/generated/prisma/enums.js";
 
 function fail(message: string): never {
@@ -60,25 +61,21 @@ async function main(): Promise<void> {
   if (role === "STUDENT" && house === null) fail("a STUDENT needs --house");
 
   const password = await readPassword();
-  if ([...password].length < PASSWORD_MIN || password.length > PASSWORD_MAX) {
-    fail(`the password must be ${PASSWORD_MIN} to ${PASSWORD_MAX} characters`);
-  }
-  if (isCommonPassword(password)) fail("the password is too common; choose another");
+  const problem = await passwordProblem(password, username);
+  if (problem) fail(`the password ${problem}`);
 
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
     if (config.migrateOnStart) await migrate(db, config.databaseUrl);
-    const taken = await db.prisma.user.findUnique({ where: { username }, select: { id: true } });
-    if (taken) fail(`the username "${username}" is taken`);
-    const user = await db.prisma.user.create({
-      data: {
-        username,
-        displayName,
-        role: role as Role,
-        house: house as House | null,
-        passwordHash: await hashPassword(password),
-      },
+    const users = createUserQueries(db.prisma);
+    if (await users.idOf(username)) fail(`the username "${username}" is taken`);
+    const user = await users.create({
+      username,
+      displayName,
+      role: role as Role,
+      house: house as House | null,
+      passwordHash: await hashPassword(password),
     });
     console.log(`Created ${user.role.toLowerCase()} "${user.username}" (${user.id}).`);
   } finally {

@@ -1,24 +1,26 @@
-// Wires configuration, database, sessions and Yoga into one running application.
+// The composition root: configuration -> database -> stores and queries -> Yoga server.
 import { LoginThrottle } from "./auth/throttle.js";
 import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
 import type { Config } from "./config.js";
-import { type Database, openDatabase } from "./db/client.js";
-import { migrate } from "./db/migrate.js";
+import { type Database, openDatabase, ping } from "./db/client.js";
+import { createPointQueries } from "./db/points.js";
+import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
-import { seed } from "./db/seed.js";
-import { createStudentPages } from "./db/students.js";
+import { createSessionStore } from "./db/sessions.js";
+import { createStudentQueries } from "./db/students.js";
+import { createUserQueries } from "./db/users.js";
+import { createYogaServer, type YogaServer } from "./http/yoga.js";
 import { createLiveHub, type LiveHub } from "./live/hub.js";
 import { createLivePubSub } from "./live/pubsub.js";
 import { announceSessionEnds } from "./live/session-events.js";
 import { createLogger, type Logger } from "./log.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
-import { createSessionStore } from "./session/store.js";
-import { type App, createApp } from "./yoga.js";
 
+/** The running application: the Yoga server, its database and logger, and how to close them. */
 export interface Application {
-  yoga: App;
+  yoga: YogaServer;
   db: Database;
   /** Open subscriptions of this instance. */
   live: LiveHub;
@@ -27,15 +29,16 @@ export interface Application {
 }
 
 export interface BuildOptions {
+  /** Default: a logger built from the configuration. */
   log?: Logger;
-  /** Seconds since the epoch; tests pass a clock they can move. */
+  /** Seconds since the epoch; tests pass a clock they can move. Default: the system clock. */
   now?: () => number;
   /** Called with the SQL of every query. */
   onQuery?: (sql: string) => void;
 }
 
 /**
- * Opens the database, migrates and seeds when configured to, and builds the Yoga app.
+ * Opens the database, migrates and seeds when configured to, and builds the Yoga server.
  * Throws ConfigError for configuration mistakes before touching the database.
  */
 export async function buildApplication(config: Config, options: BuildOptions = {}): Promise<Application> {
@@ -44,11 +47,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   if (config.databaseUrl) await assertReachable(config.databaseUrl, config.dbTimeoutMs);
   const db = await openDatabase(config, { onQuery: options.onQuery });
   try {
-    if (config.migrateOnStart) {
-      const applied = await migrate(db, config.databaseUrl);
-      if (applied.length) log.info({ applied }, "migrations applied");
-    }
-    if (config.seedOnStart) await seed(db.prisma, { demo: config.nodeEnv !== "production" });
+    await prepareDatabase(db, config, log);
   } catch (e) {
     await db.close();
     throw e;
@@ -61,26 +60,25 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   const pubsub = createLivePubSub(config.redisUrl, `${config.throttle.redisPrefix}live:`, log);
   const store = announceSessionEnds(createSessionStore(db.prisma, db.sql, config.session), pubsub);
   const live = createLiveHub({ pubsub, store, limits: config.live, session: config.session, now, log });
-  const yoga = createApp({
+  const yoga = createYogaServer({
     config,
     log,
-    prisma: db.prisma,
-    pages: createStudentPages(db.sql),
+    users: createUserQueries(db.prisma),
+    students: createStudentQueries(db.prisma, db.sql),
+    points: createPointQueries(db.prisma),
     store,
     live,
     codec: createCookieCodec(config.cookie, secrets),
     limits: config.session,
     now,
     throttle,
-    ping: async () => {
-      await db.prisma.$queryRaw`SELECT 1`;
-    },
+    ping: () => ping(db),
   });
   return {
     yoga,
     db,
-    log,
     live,
+    log,
     close: async () => {
       await live.close();
       await pubsub.close();

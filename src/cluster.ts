@@ -5,9 +5,8 @@ import cluster, { type Worker } from "node:cluster";
 import path from "node:path";
 import { ConfigError, loadConfig } from "./config.js";
 import { openDatabase } from "./db/client.js";
-import { migrate } from "./db/migrate.js";
+import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
-import { seed } from "./db/seed.js";
 import { createLogger } from "./log.js";
 
 async function primary(): Promise<void> {
@@ -29,11 +28,7 @@ async function primary(): Promise<void> {
   if (config.migrateOnStart || config.seedOnStart) {
     const db = await openDatabase(config);
     try {
-      if (config.migrateOnStart) {
-        const applied = await migrate(db, config.databaseUrl);
-        if (applied.length) log.info({ applied }, "migrations applied");
-      }
-      if (config.seedOnStart) await seed(db.prisma, { demo: config.nodeEnv !== "production" });
+      await prepareDatabase(db, config, log);
     } finally {
       await db.close();
     }

@@ -11,7 +11,7 @@ export interface Config {
   databaseUrl: string | null;
   /** Where PGlite and the development secret live. Default `./data`. */
   dataDir: string;
-  /** Raw `SESSION_SECRET`; parsed and checked by src/session/secrets.ts. */
+  /** Raw `SESSION_SECRET`; parsed and checked by the session secrets module. */
   sessionSecret: string | null;
   port: number;
   host: string;
@@ -19,7 +19,11 @@ export interface Config {
   corsOrigins: string[];
   redisUrl: string | null;
   cookie: {
-    /** Default `session`. */
+    /**
+     * Default `__Host-session` in production (browsers then refuse the name from any other
+     * host, so a sibling subdomain cannot toss a cookie over it); `session` elsewhere, and in
+     * production when `SESSION_COOKIE_SECURE=false` (the prefix needs `Secure`).
+     */
     name: string;
     /** Default: true in production, false elsewhere. */
     secure: boolean;
@@ -197,9 +201,15 @@ export function loadConfig(env: Env = process.env): Config {
       "SESSION_COOKIE_PARTITIONED=true needs SESSION_COOKIE_SECURE=true (browsers drop it otherwise)",
     );
   }
-  const cookieName = env.SESSION_COOKIE_NAME?.trim() || "session";
+  const cookieName = env.SESSION_COOKIE_NAME?.trim() || (production && secure ? "__Host-session" : "session");
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(cookieName)) {
     throw new ConfigError("SESSION_COOKIE_NAME may hold only letters, digits, '_', '.' and '-'");
+  }
+  // Browsers match the prefixes case-insensitively and drop such a cookie unless it is Secure.
+  if (/^__(host|secure)-/i.test(cookieName) && !secure) {
+    throw new ConfigError(
+      `SESSION_COOKIE_NAME=${cookieName} needs SESSION_COOKIE_SECURE=true (browsers drop a __Host- or __Secure- cookie without Secure)`,
+    );
   }
   const detailedErrors = bool(env, "DETAILED_ERRORS", false);
   if (detailedErrors && production) {

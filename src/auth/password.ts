@@ -4,9 +4,6 @@ import { hash, verify } from "@node-rs/argon2";
 /** OWASP Password Storage Cheat Sheet: argon2id, 19 MiB, 2 iterations, 1 lane. */
 const PARAMS = { algorithm: 2, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 
-export const PASSWORD_MIN = 8;
-export const PASSWORD_MAX = 256;
-
 /** Hashes a password (about 50 ms of a libuv worker, not the event loop). */
 export function hashPassword(password: string): Promise<string> {
   return hash(password, PARAMS);

@@ -13,7 +13,7 @@ export type { PrismaClient } from "../generated/prisma/client.js";
 
 export interface Database {
   prisma: PrismaClient;
-  /** The hot-path reads, on the same connections as Prisma (src/db/sql.ts). */
+  /** The hot-path reads, on the same connections as Prisma. */
   sql: Sql;
   kind: "pglite" | "postgresql";
   /** A fresh adapter factory for the schema engine (migrations). */
@@ -89,7 +89,7 @@ function openPostgres(url: string, timeoutMs: number, options: OpenOptions): Dat
   // The app's queries also give up after the timeout, on both ends, so that an outage or
   // a stalled server answers requests with an error instead of holding them. Migrations
   // (adapterFactory) keep no statement limit: they may wait on the advisory lock.
-  // One pool, shared by Prisma and the hot-path reads (src/db/sql.ts).
+  // One pool, shared by Prisma and the hot-path reads.
   const appPool = new pg.Pool({ ...pool, query_timeout: timeoutMs, statement_timeout: timeoutMs });
   // An idle connection that dies (a server restart) must not crash the process; the next
   // query through the pool gets a new connection or reports the outage itself.
@@ -120,4 +120,9 @@ export async function openDatabase(
   return config.databaseUrl
     ? openPostgres(config.databaseUrl, config.dbTimeoutMs ?? DEFAULT_TIMEOUT_MS, options)
     : openPglite(config.dataDir, options);
+}
+
+/** Resolves when the database answers a trivial query; rejects otherwise. */
+export async function ping(db: Pick<Database, "prisma">): Promise<void> {
+  await db.prisma.$queryRaw`SELECT 1`;
 }

@@ -1,9 +1,6 @@
 // Plain parameterised SQL on the driver beneath Prisma: the same pg pool or PGlite instance.
-//
-// Prisma owns the schema, the migrations and every write. The two reads on every signed-in
-// request (the session with its user, the students page) run here instead: the Prisma
-// client spends about 0.15 ms of CPU per query above the driver itself, as much as the rest
-// of the request (BENCHMARKS.md). Tests run these statements on both backends.
+// Only the two reads of every signed-in request (session with user, students page) use it:
+// the Prisma client costs about as much CPU per query as the rest of the request.
 import type { PGlite } from "@electric-sql/pglite";
 import type pg from "pg";
 

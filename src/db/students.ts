@@ -1,7 +1,8 @@
-// The students page: one house's rows in (name, id) order, with or without the house total.
+// The Student table: one house's rows a page at a time in (name, id) order, and single rows.
 
 import type { House } from "../generated/prisma/enums.js";
-import { perTurn } from "./batch.js";
+import { batchAcrossRequests } from "./batch.js";
+import type { PrismaClient } from "./client.js";
 import type { Sql } from "./sql.js";
 
 export interface StudentRow {
@@ -56,15 +57,14 @@ function pageStatement(withTotal: boolean, withCursor: boolean): string {
 }
 
 /**
- * Students pages, in (name, id) order, with the house's total when asked for (page and
- * count in one statement). Runs on every students request, so it is plain SQL on the driver
- * (src/db/sql.ts), and the requests of one event-loop turn share a statement (src/db/batch.ts).
+ * Named queries on students. Pages run on every students request, so they are plain SQL,
+ * shared by the requests of one event-loop turn, with the house's total in the same statement.
  */
-export function createStudentPages(sql: Sql) {
+export function createStudentQueries(prisma: PrismaClient, sql: Sql) {
   /** One batched statement per kind of query: with or without the total, with or without a cursor. */
   function batched(withTotal: boolean, withCursor: boolean) {
     const text = pageStatement(withTotal, withCursor);
-    return perTurn(async (queries: PageQuery[]): Promise<Page[]> => {
+    return batchAcrossRequests(async (queries: PageQuery[]): Promise<Page[]> => {
       const values: unknown[] = [queries.map((_, n) => n), queries.map((q) => q.house), queries.map((q) => q.take)];
       if (withCursor)
         values.push(
@@ -84,11 +84,21 @@ export function createStudentPages(sql: Sql) {
   const withTotal = { first: batched(true, false), after: batched(true, true) };
   return {
     /** One page of `query.house`; `total` adds the house's total. */
-    find(query: PageQuery, total: boolean): Promise<Page> {
+    page(query: PageQuery, total: boolean): Promise<Page> {
       const kind = total ? withTotal : pageOnly;
       return (query.after ? kind.after : kind.first)(query);
+    },
+
+    /** One student by id, or null. */
+    findById(id: string): Promise<StudentRow | null> {
+      return prisma.student.findUnique({ where: { id } });
+    },
+
+    /** How many students `house` has. */
+    countInHouse(house: House): Promise<number> {
+      return prisma.student.count({ where: { house } });
     },
   };
 }
 
-export type StudentPages = ReturnType<typeof createStudentPages>;
+export type StudentQueries = ReturnType<typeof createStudentQueries>;

@@ -95,9 +95,10 @@ export function createLiveHub(deps: LiveHubDeps) {
 
   function onSessionEnded(event: SessionEndedEvent): void {
     for (const id of event.sessionIds ?? []) endSession(id);
-    if (event.userId) {
+    if (event.userId || event.everyone) {
       for (const entry of [...entries]) {
-        if (entry.userId === event.userId && entry.sessionId !== event.except) entry.stream.end(unauthenticated());
+        if ((event.everyone || entry.userId === event.userId) && entry.sessionId !== event.except)
+          entry.stream.end(unauthenticated());
       }
     }
   }

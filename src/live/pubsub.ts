@@ -2,9 +2,9 @@
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, type PubSub } from "@graphql-yoga/subscription";
 import { Redis } from "ioredis";
+import type { CurrentUser } from "../db/users.js";
 import type { House } from "../generated/prisma/enums.js";
 import type { Logger } from "../log.js";
-import type { CurrentUser } from "../session/store.js";
 
 /** A point award as every instance receives it (JSON-safe: it may cross Redis). */
 export interface AwardEvent {
@@ -18,8 +18,9 @@ export interface AwardEvent {
   awardedBy: CurrentUser | null;
 }
 
-/** Sessions that ended: by id, or every session of `userId` but `except`. */
+/** Sessions that ended: by id, every session of `userId` but `except`, or all of them. */
 export interface SessionEndedEvent {
+  everyone?: boolean;
   sessionIds?: string[];
   userId?: string;
   except?: string;

@@ -5,6 +5,7 @@ interface EndingStore {
   end(id: string, userId: string, now?: number): Promise<boolean>;
   endAll(userId: string, keep?: string): Promise<number>;
   rotate(id: string, userId: string, ...rest: never[]): Promise<{ id: string } | null>;
+  endEveryone(): Promise<number>;
 }
 
 /**
@@ -24,6 +25,11 @@ export function announceSessionEnds<S extends EndingStore>(store: S, pubsub: Liv
     async endAll(userId: string, keep?: string) {
       const count = await store.endAll(userId, keep);
       pubsub.publish("sessionEnded", { userId, except: keep });
+      return count;
+    },
+    async endEveryone() {
+      const count = await store.endEveryone();
+      pubsub.publish("sessionEnded", { everyone: true });
       return count;
     },
     async rotate(id: string, userId: string, ...rest: never[]) {

@@ -1,9 +1,9 @@
 // The Pothos builder: plugins, Context, auth scopes and their loaders. Defines no types.
 import SchemaBuilder from "@pothos/core";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import type { Context, SignedInContext } from "../context.js";
 import { forbidden, unauthenticated } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
+import type { Context, SignedInContext } from "../http/context.js";
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -37,7 +37,7 @@ export const builder = new SchemaBuilder<{
     // A type's rule is checked once per object (in isTypeOf), not again for each of its
     // fields: a page of 25 students is 25 checks of Student's rule instead of 75.
     runScopesOnType: true,
-    // withUser (src/context.ts) has looked the user up before execution, so each loader
+    // The context factory has looked the user up before execution, so each loader
     // answers at once from ctx.user: a promise per check would make every Student and email
     // field asynchronous. Login and logout update ctx.user.
     authScopes: (ctx) => ({

@@ -1,5 +1,4 @@
 // House points: the public standings and `awardPoints` for professors.
-import { recordAward } from "../db/awards.js";
 import { badInput } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
 import { builder } from "./builder.js";
@@ -20,7 +19,7 @@ builder.queryField("houses", (t) =>
     description: "All four houses and their points. Public.",
     skipTypeScopes: true,
     authScopes: { public: true },
-    resolve: (_root, _args, ctx) => ctx.prisma.housePoints.findMany({ orderBy: { house: "asc" } }),
+    resolve: (_root, _args, ctx) => ctx.points.standings(),
   }),
 );
 
@@ -44,7 +43,7 @@ builder.mutationField("awardPoints", (t) =>
       if (why.length < 1 || why.length > REASON_MAX || why.includes("\0")) {
         throw badInput(`reason must be 1 to ${REASON_MAX} characters`, "reason");
       }
-      const award = await recordAward(ctx.prisma, { house, points, reason: why, awardedById: ctx.user.id });
+      const award = await ctx.points.award({ house, points, reason: why, awardedById: ctx.user.id });
       ctx.live.announce({ ...award, createdAt: award.createdAt.toISOString(), awardedBy: ctx.user });
       return { house, points: award.houseTotal };
     },

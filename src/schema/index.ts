@@ -6,7 +6,7 @@ import "./node.js";
 import "./user.js";
 import "./student.js";
 import "./house.js";
-import "./auth.js";
+import "./account.js";
 import "./sessions.js";
 import "./live.js";
 

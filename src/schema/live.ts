@@ -1,11 +1,10 @@
 // Live data: the PointAward type, its node loader, and the `pointsAwarded` subscription.
-import { findAward } from "../db/awards.js";
+
+import type { CurrentUser } from "../db/users.js";
 import { unauthenticated } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
 import type { AwardEvent } from "../live/pubsub.js";
 import { Ended } from "../live/stream.js";
-import type { CurrentUser } from "../session/store.js";
-import { currentUserSelect } from "../session/store.js";
 import { builder } from "./builder.js";
 import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 import { HouseEnum } from "./scalars.js";
@@ -52,13 +51,13 @@ export const PointAwardRef = builder.objectRef<AwardView>("PointAward").implemen
         award.awardedBy !== undefined
           ? award.awardedBy
           : award.awardedById
-            ? ctx.prisma.user.findUnique({ where: { id: award.awardedById }, select: currentUserSelect })
+            ? ctx.users.findById(award.awardedById)
             : null,
     }),
   }),
 });
 
-nodeLoaders.set("PointAward", (id, ctx) => findAward(ctx.prisma, id));
+nodeLoaders.set("PointAward", (id, ctx) => ctx.points.find(id));
 
 builder.subscriptionType({ authScopes: { signedIn: true } });
 

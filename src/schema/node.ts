@@ -1,11 +1,13 @@
 // Relay object identification: the Node interface, global ids, and `node(id)`.
-import type { Context } from "../context.js";
+
+import { parseUuid } from "../db/uuid.js";
+import type { Context } from "../http/context.js";
 import { builder } from "./builder.js";
 
 export type NodeType = "User" | "Student" | "Session" | "PointAward";
 const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session", "PointAward"]);
 
-/** `base64url("Type:id")`. */
+/** `base64url("Type:id")`: a UUID, or a ledger row's number. */
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`).toString("base64url");
 }
@@ -16,12 +18,10 @@ export function fromGlobalId(globalId: string): { type: NodeType; id: string } |
   const decoded = Buffer.from(globalId, "base64url").toString("utf8");
   const sep = decoded.indexOf(":");
   const type = decoded.slice(0, sep);
-  const id = decoded.slice(sep + 1);
-  if (sep < 1 || !NODE_TYPES.has(type)) return null;
   // Ledger rows (PointAward) are numbered; every other row has a UUID.
-  const rowId =
-    type === "PointAward" ? /^[1-9][0-9]{0,17}$/ : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-  if (!rowId.test(id)) return null;
+  const raw = decoded.slice(sep + 1);
+  const id = type === "PointAward" ? (/^[1-9][0-9]{0,17}$/.test(raw) ? raw : null) : parseUuid(raw);
+  if (sep < 1 || !NODE_TYPES.has(type) || !id) return null;
   return { type: type as NodeType, id };
 }
 

@@ -1,10 +1,10 @@
 // Students: the type, its Relay connection, and `students(house, first, after)`.
 import type { FieldNode, FragmentDefinitionNode, GraphQLResolveInfo, SelectionSetNode } from "graphql";
-import type { Context } from "../context.js";
 import type { StudentRow } from "../db/students.js";
+import { parseUuid } from "../db/uuid.js";
 import { badInput } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
-import { isUuid } from "../session/store.js";
+import type { Context } from "../http/context.js";
 import { builder } from "./builder.js";
 import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 import { HouseEnum } from "./scalars.js";
@@ -27,7 +27,7 @@ export const StudentRef = builder.objectRef<StudentRow>("Student").implement({
   }),
 });
 
-nodeLoaders.set("Student", (id, ctx) => ctx.prisma.student.findUnique({ where: { id } }));
+nodeLoaders.set("Student", (id, ctx) => ctx.students.findById(id));
 
 const PageInfoRef = builder
   .objectRef<{ hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null }>(
@@ -69,7 +69,7 @@ const ConnectionRef = builder.objectRef<ConnectionShape>("StudentConnection").im
     pageInfo: t.field({ type: PageInfoRef, resolve: (c) => c.pageInfo }),
     totalCount: t.int({
       description: "How many students the whole house has.",
-      resolve: (c, _args, ctx) => c.totalCount ?? ctx.prisma.student.count({ where: { house: c.house } }),
+      resolve: (c, _args, ctx) => c.totalCount ?? ctx.students.countInHouse(c.house),
     }),
   }),
 });
@@ -86,7 +86,8 @@ function decodeCursor(cursor: string): { name: string; id: string } {
   try {
     const value: unknown = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
     if (Array.isArray(value) && value.length === 2 && typeof value[0] === "string" && typeof value[1] === "string") {
-      if (isUuid(value[1]) && !value[0].includes("\0")) return { name: value[0], id: value[1] };
+      const id = parseUuid(value[1]);
+      if (id && !value[0].includes("\0")) return { name: value[0], id };
     }
   } catch {
     // fall through
@@ -120,7 +121,7 @@ async function studentsPage(
   const query = { house, take: first + 1, after: from };
   // totalCount selected: page and count in one statement, one round trip instead of two.
   const withTotal = info.fieldNodes.some((node: FieldNode) => selects(node.selectionSet, "totalCount", info.fragments));
-  const { rows, total } = await ctx.pages.find(query, withTotal);
+  const { rows, total } = await ctx.students.page(query, withTotal);
   const page = rows.slice(0, first);
   const start = page[0];
   const end = page.at(-1);

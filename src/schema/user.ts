@@ -1,6 +1,5 @@
 // The User type and `me`.
-import type { CurrentUser } from "../session/store.js";
-import { currentUserSelect } from "../session/store.js";
+import type { CurrentUser } from "../db/users.js";
 import { builder } from "./builder.js";
 import { NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 import { HouseEnum, RoleEnum } from "./scalars.js";
@@ -20,7 +19,7 @@ export const UserRef = builder.objectRef<CurrentUser>("User").implement({
   }),
 });
 
-nodeLoaders.set("User", (id, ctx) => ctx.prisma.user.findUnique({ where: { id }, select: currentUserSelect }));
+nodeLoaders.set("User", (id, ctx) => ctx.users.findById(id));
 
 builder.queryField("me", (t) =>
   t.field({
@@ -29,6 +28,6 @@ builder.queryField("me", (t) =>
     description: "The signed-in user, or null.",
     skipTypeScopes: true,
     authScopes: { public: true },
-    resolve: (_root, _args, ctx) => ctx.getUser(),
+    resolve: (_root, _args, ctx) => ctx.user,
   }),
 );

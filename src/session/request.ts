@@ -1,8 +1,9 @@
-// One request's view of its session: cookie in, user loaded lazily once, Set-Cookie out.
+// Session policy for one request: what a cookie means, lifetimes, renewal, rotation; Set-Cookie out.
 import type { Config } from "../config.js";
-import type { Prisma } from "../generated/prisma/client.js";
+import type { PendingWrite, SessionRow, SessionStore } from "../db/sessions.js";
+import type { CurrentUser } from "../db/users.js";
+import { parseUuid } from "../db/uuid.js";
 import type { CookieCodec, SessionPayload } from "./cookie.js";
-import { type CurrentUser, isUuid, type SessionRecord, type SessionStore } from "./store.js";
 
 export interface SessionDeps {
   codec: CookieCodec;
@@ -14,7 +15,7 @@ export interface SessionDeps {
 
 interface Active {
   payload: SessionPayload;
-  record: SessionRecord;
+  record: SessionRow;
   user: CurrentUser;
 }
 
@@ -23,8 +24,12 @@ interface Active {
  * `getUser()` is called, and then only once. Knows nothing of GraphQL.
  */
 export class RequestSession {
-  /** Set-Cookie headers for the response. */
-  readonly outgoing: string[] = [];
+  /** How many cookies of the session's name the request carried; more than one is anonymous. */
+  readonly cookieCount: number;
+  /** The Set-Cookie header for the session cookie itself, if any. */
+  private readonly own: string[] = [];
+  /** Set-Cookie headers that expire shadowing copies on other paths. */
+  private readonly shadows: string[] = [];
   private loaded: Promise<Active | null> | undefined;
   private readonly cookieValue: string | null;
 
@@ -33,10 +38,22 @@ export class RequestSession {
     cookieHeader: string | null,
     private readonly userAgent: string | null,
   ) {
-    this.cookieValue = deps.codec.read(cookieHeader);
+    const values = deps.codec.read(cookieHeader);
+    this.cookieCount = values.length;
+    // A second cookie of our name was planted (cookie tossing from a sibling subdomain, say):
+    // which one is ours cannot be told, so neither is believed. Ours on Path=/ is left alone:
+    // expiring it would leave the planted one alone in the header, signing the victim in as
+    // whoever planted it.
+    this.cookieValue = values.length === 1 ? values[0] : null;
+    if (values.length > 1) this.shadows.push(...deps.codec.expireShadows());
   }
 
-  /** Whether the request carried a session cookie at all (valid or not). */
+  /** Set-Cookie headers for the response. */
+  get outgoing(): string[] {
+    return [...this.own, ...this.shadows];
+  }
+
+  /** Whether the request carried one session cookie (valid or not); two or more count as none. */
   get hasCookie(): boolean {
     return this.cookieValue !== null;
   }
@@ -59,11 +76,12 @@ export class RequestSession {
   private async resolve(): Promise<Active | null> {
     if (!this.cookieValue) return null;
     const payload = await this.deps.codec.unseal(this.cookieValue);
-    if (!payload || !isUuid(payload.sid)) return this.reject();
+    const sid = payload && parseUuid(payload.sid);
+    if (!payload || !sid) return this.reject();
     const { absoluteTimeout, idleTimeout, renewInterval } = this.deps.limits;
     const now = this.deps.now();
     if (now - payload.iat >= absoluteTimeout) return this.reject();
-    const record = await this.deps.store.load(payload.sid);
+    const record = await this.deps.store.load(sid);
     if (!record || record.userId !== payload.uid) return this.reject();
     const created = Math.floor(record.createdAt.getTime() / 1000);
     const lastSeen = Math.floor(record.lastSeenAt.getTime() / 1000);
@@ -81,15 +99,15 @@ export class RequestSession {
 
   /** A cookie that does not open or no longer matches a live session: anonymous, and cleared. */
   private reject(): null {
-    this.outgoing.push(this.deps.codec.expire());
+    this.own.push(this.deps.codec.expire());
     return null;
   }
 
   private async issue(payload: SessionPayload): Promise<void> {
     const remaining = payload.iat + this.deps.limits.absoluteTimeout - this.deps.now();
     const value = await this.deps.codec.seal(payload, remaining);
-    this.outgoing.length = 0;
-    this.outgoing.push(this.deps.codec.serialize(value, remaining));
+    this.own.length = 0;
+    this.own.push(this.deps.codec.serialize(value, remaining));
   }
 
   /** Signs `user` in on a brand-new session row and cookie (no fixation). */
@@ -108,8 +126,8 @@ export class RequestSession {
   async end(): Promise<void> {
     const active = await this.active();
     if (active) await this.deps.store.end(active.record.id, active.record.userId);
-    this.outgoing.length = 0;
-    if (this.cookieValue !== null || active) this.outgoing.push(this.deps.codec.expire());
+    this.own.length = 0;
+    if (this.cookieValue !== null || active) this.own.push(this.deps.codec.expire());
     this.loaded = Promise.resolve(null);
   }
 
@@ -118,7 +136,7 @@ export class RequestSession {
    * every other session of the user, runs `alsoRun` in the same transaction, and seals a
    * new cookie. The cookie sent with this request stops working. False when anonymous.
    */
-  async rotate(alsoRun: Prisma.PrismaPromise<unknown>): Promise<boolean> {
+  async rotate(alsoRun: PendingWrite): Promise<boolean> {
     const active = await this.active();
     if (!active) return false;
     const record = await this.deps.store.rotate(active.record.id, active.record.userId, alsoRun);

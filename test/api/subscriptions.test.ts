@@ -1,23 +1,11 @@
 // pointsAwarded over Yoga's SSE (distinct connections): who receives what, PointAward as a node.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BACKENDS } from "../helpers/database.js";
 import { codes, createTestApp, DEMO, type TestApp, type TestClient } from "../helpers/app.js";
-import { readSse, type SseStream } from "../helpers/sse.js";
+import { BACKENDS } from "../helpers/database.js";
+import { subscribeSse, waitFor } from "../helpers/sse.js";
 
 const SUB = `subscription($h: House) { pointsAwarded(house: $h) { id house points reason createdAt houseTotal awardedBy { username } } }`;
 const AWARD = `mutation($h: House!, $p: Int!, $r: String!) { awardPoints(house: $h, points: $p, reason: $r) { house points } }`;
-
-/** Opens `query` as an SSE stream with the client's cookie, as a browser's fetch would. */
-export async function subscribe(app: TestApp, client: TestClient | null, query = SUB, variables = {}): Promise<SseStream> {
-  const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream" };
-  if (client?.cookie) headers.cookie = `session=${client.cookie}`;
-  const response = await app.yoga.fetch("http://localhost/graphql", {
-    method: "POST",
-    headers,
-    body: JSON.stringify({ query, variables }),
-  });
-  return readSse(response);
-}
 
 describe.each(BACKENDS)("pointsAwarded over SSE (%s)", (backend) => {
   let app: TestApp;
@@ -34,7 +22,7 @@ describe.each(BACKENDS)("pointsAwarded over SSE (%s)", (backend) => {
   afterAll(() => app?.dispose());
 
   it("refuses an anonymous subscription with UNAUTHENTICATED before anything streams", async () => {
-    const stream = await subscribe(app, null);
+    const stream = await subscribeSse(app, null, SUB);
     const first = await stream.next();
     expect(first.event).toBe("next");
     expect(first.data.data ?? null).toBeNull();
@@ -44,8 +32,8 @@ describe.each(BACKENDS)("pointsAwarded over SSE (%s)", (backend) => {
   });
 
   it("delivers each award to every matching subscriber with the total after it", async () => {
-    const all = await subscribe(app, prof);
-    const gryffindor = await subscribe(app, harry, SUB, { h: "GRYFFINDOR" });
+    const all = await subscribeSse(app, prof, SUB);
+    const gryffindor = await subscribeSse(app, harry, SUB, { h: "GRYFFINDOR" });
     await waitFor(() => app.live.size === 2);
     const before = await prof.gql<{ houses: { house: string; points: number }[] }>("{ houses { house points } }");
     const total = (h: string) => before.body.data?.houses.find((x) => x.house === h)?.points ?? Number.NaN;
@@ -62,7 +50,10 @@ describe.each(BACKENDS)("pointsAwarded over SSE (%s)", (backend) => {
       houseTotal: total("SLYTHERIN") - 5,
       awardedBy: { username: "mcgonagall" },
     });
-    expect((await all.next()).data.data?.pointsAwarded).toMatchObject({ house: "GRYFFINDOR", houseTotal: total("GRYFFINDOR") + 10 });
+    expect((await all.next()).data.data?.pointsAwarded).toMatchObject({
+      house: "GRYFFINDOR",
+      houseTotal: total("GRYFFINDOR") + 10,
+    });
 
     // The student sees only Gryffindor, and not who gave the points (checked per event).
     const g = await gryffindor.next();
@@ -76,10 +67,14 @@ describe.each(BACKENDS)("pointsAwarded over SSE (%s)", (backend) => {
   });
 
   it("reads a PointAward back through node(id) by the same rules", async () => {
-    const stream = await subscribe(app, harry);
+    const stream = await subscribeSse(app, harry, SUB);
     await waitFor(() => app.live.size === 1);
     await prof.gql(AWARD, { h: "RAVENCLAW", p: 3, r: "Wit" });
-    const event = (await stream.next()).data.data?.pointsAwarded as { id: string; houseTotal: number; createdAt: string };
+    const event = (await stream.next()).data.data?.pointsAwarded as {
+      id: string;
+      houseTotal: number;
+      createdAt: string;
+    };
     await stream.close();
     const NODE = `query($id: ID!) { node(id: $id) { id ... on PointAward { house points reason createdAt houseTotal awardedBy { username } } } }`;
     const asProf = await prof.gql(NODE, { id: event.id });
@@ -107,19 +102,14 @@ describe.each(BACKENDS)("pointsAwarded over SSE (%s)", (backend) => {
   it("refuses a subscription sent as a cross-site form post (CSRF rules apply to SSE)", async () => {
     const response = await app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded", accept: "text/event-stream", cookie: `session=${harry.cookie}` },
+      headers: {
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "text/event-stream",
+        cookie: `session=${harry.cookie}`,
+      },
       body: new URLSearchParams({ query: SUB }).toString(),
     });
     expect(response.status).toBe(403);
     expect(app.live.size).toBe(0);
   });
 });
-
-/** Polls `condition` every 10 ms for up to 5 s. */
-export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}

@@ -1,4 +1,5 @@
 // Reads a GraphQL-over-SSE response (distinct connections mode) event by event.
+import type { TestApp, TestClient } from "./app.js";
 
 export interface SseMessage {
   event: string;
@@ -40,14 +41,14 @@ export function readSse(response: Response): SseStream {
           const message = { event, data: raw ? JSON.parse(raw) : {} };
           queue.push(message);
           seen.push(message);
-          waiters.splice(0).forEach((wake) => wake());
+          for (const wake of waiters.splice(0)) wake();
         }
       }
     } catch {
       // cancelled
     }
     ended = true;
-    waiters.splice(0).forEach((wake) => wake());
+    for (const wake of waiters.splice(0)) wake();
   })();
   return {
     status: response.status,
@@ -70,4 +71,30 @@ export function readSse(response: Response): SseStream {
     },
     close: () => reader.cancel().catch(() => {}),
   };
+}
+
+/** Opens `query` as an SSE stream with the client's cookie, as a browser's fetch would. */
+export async function subscribeSse(
+  app: TestApp,
+  client: TestClient | null,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<SseStream> {
+  const headers: Record<string, string> = { "content-type": "application/json", accept: "text/event-stream" };
+  if (client?.cookie) headers.cookie = `session=${client.cookie}`;
+  const response = await app.yoga.fetch("http://localhost/graphql", {
+    method: "POST",
+    headers,
+    body: JSON.stringify({ query, variables }),
+  });
+  return readSse(response);
+}
+
+/** Polls `condition` every 10 ms until it holds; throws after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

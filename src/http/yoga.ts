@@ -1,0 +1,61 @@
+// The Yoga instance: schema, context factory, plugins, GraphiQL, error masking.
+import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
+import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
+import { schema } from "../schema/index.js";
+import type { ServerContext } from "./client-address.js";
+import { type Context, type ContextDeps, createContextFactory } from "./context.js";
+import { CSRF_HEADERS, corsFor } from "./cors.js";
+import { useLimits } from "./limits/index.js";
+import { useReadiness } from "./readiness.js";
+import { logUnexpected, useRequestLog } from "./request-log.js";
+import { rememberSession, type SessionsByRequest, useSessionCookies } from "./session-cookies.js";
+
+export interface YogaDeps extends ContextDeps {
+  /** Resolves when the database answers; used by `GET /ready`. */
+  ping(): Promise<void>;
+}
+
+export type YogaServer = YogaServerInstance<ServerContext, Context>;
+
+/** The Yoga server for `deps`: a fetch handler, and a node:http request listener. */
+export function createYogaServer(deps: YogaDeps): YogaServer {
+  const { config, log } = deps;
+  const sessions: SessionsByRequest = new WeakMap();
+  const buildContext = createContextFactory(deps, (request, session) => rememberSession(sessions, request, session));
+  return createYoga<ServerContext, Context>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    // Yoga's own cap re-streams every body through a TransformStream; useBodyLimit does not.
+    maxRequestBodySize: false,
+    graphiql: { title: "Hogwarts GraphQL", credentials: "same-origin" },
+    // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS.
+    renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
+    logging: {
+      debug: (...args) => log.debug(args.map(String).join(" ")),
+      info: (...args) => log.info(args.map(String).join(" ")),
+      warn: (...args) => log.warn(args.map(String).join(" ")),
+      error: (...args) => log.error(args.map(String).join(" ")),
+    },
+    maskedErrors: {
+      isDev: config.detailedErrors,
+      // Expected errors (GraphQLErrors we threw) pass; anything else reaches the client as
+      // "Unexpected error." with no details, and is logged once.
+      maskError(error, message, isDev) {
+        const masked = maskError(error, message, isDev);
+        if (masked !== error) logUnexpected(error, log);
+        return masked;
+      },
+    },
+    context: buildContext,
+    cors: corsFor(config.corsOrigins),
+    plugins: [
+      useRequestLog(log),
+      useReadiness(deps.ping, Math.min(2000, config.dbTimeoutMs)),
+      // Form posts and header-less GETs can come from any site without a preflight: refuse them.
+      useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
+      useSessionCookies(sessions),
+      ...useLimits(config),
+    ],
+  });
+}

@@ -1,0 +1,51 @@
+// Session cookie attributes from the environment: SameSite, Secure and Partitioned (CHIPS).
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../../src/config.js";
+import { createTestApp, DEMO, type TestApp } from "../helpers/app.js";
+
+describe("session cookie attributes", () => {
+  it("refuses SESSION_COOKIE_PARTITIONED without SESSION_COOKIE_SECURE", () => {
+    expect(() => loadConfig({ SESSION_COOKIE_PARTITIONED: "true" })).toThrow(ConfigError);
+    expect(() => loadConfig({ SESSION_COOKIE_PARTITIONED: "true" })).toThrow(/SESSION_COOKIE_SECURE=true/);
+    expect(() => loadConfig({ SESSION_COOKIE_PARTITIONED: "maybe" })).toThrow(
+      /SESSION_COOKIE_PARTITIONED must be true or false/,
+    );
+  });
+
+  it("defaults to SameSite=Lax, Secure only in production, never Partitioned", () => {
+    expect(loadConfig({}).cookie).toMatchObject({ sameSite: "lax", secure: false, partitioned: false });
+    expect(loadConfig({ NODE_ENV: "production" }).cookie).toMatchObject({
+      sameSite: "lax",
+      secure: true,
+      partitioned: false,
+    });
+  });
+
+  describe.each([
+    [{}, "Path=/; HttpOnly; SameSite=Lax"],
+    [
+      { SESSION_COOKIE_SAMESITE: "none", SESSION_COOKIE_SECURE: "true", SESSION_COOKIE_PARTITIONED: "true" },
+      "Path=/; HttpOnly; SameSite=None; Secure; Partitioned",
+    ],
+  ])("with %o", (env, attributes) => {
+    let app: TestApp;
+    beforeAll(async () => {
+      app = await createTestApp("pglite", env);
+    });
+    afterAll(() => app?.dispose());
+
+    it(`login sets and logout expires the cookie with "${attributes}"`, async () => {
+      const client = app.client();
+      await client.login(DEMO.harry.username, DEMO.harry.password);
+      expect(client.lastSetCookie).toHaveLength(1);
+      const [value, maxAge, ...rest] = client.lastSetCookie[0].split("; ");
+      expect(value).toMatch(/^session=Fe26\.2\*/);
+      expect(maxAge).toMatch(/^Max-Age=\d+$/);
+      expect(rest.join("; ")).toBe(attributes);
+      await client.gql("mutation { logout }");
+      expect(client.lastSetCookie).toEqual([
+        `session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`,
+      ]);
+    });
+  });
+});
