@@ -22,6 +22,8 @@ import { resolveSecrets } from "./session/secrets.js";
 export interface Application {
   yoga: YogaServer;
   db: Database;
+  /** The configuration it was built from. */
+  config: Config;
   /** Open subscriptions of this instance. */
   live: LiveHub;
   log: Logger;
@@ -77,6 +79,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   return {
     yoga,
     db,
+    config,
     live,
     log,
     close: async () => {
