@@ -10,6 +10,7 @@ import { useLimits } from "./limits/index.js";
 import { useReadiness } from "./readiness.js";
 import { logUnexpected, useRequestLog } from "./request-log.js";
 import { rememberSession, type SessionsByRequest, useSessionCookies } from "./session-cookies.js";
+import { useSingleConnectionSse } from "./sse-single.js";
 
 /**
  * Yoga's own log arguments as one line. String(error) of a GraphQLError prints the document
@@ -76,6 +77,7 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
       // Form posts and header-less GETs can come from any site without a preflight: refuse them.
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useSessionCookies(sessions),
+      useSingleConnectionSse(CSRF_HEADERS),
       ...useLimits(config),
     ],
   });
