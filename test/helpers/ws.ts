@@ -38,11 +38,16 @@ export function withHeaders(headers: Record<string, string>) {
   };
 }
 
-/** A graphql-ws client whose upgrade carries the session cookie `cookie` (if any). */
-export function wsClient(url: string, cookie: string | null, extra: Record<string, string> = {}): Client {
+/** A graphql-ws client whose upgrade carries the session cookie `cookie` (if any) named `name`. */
+export function wsClient(
+  url: string,
+  cookie: string | null,
+  extra: Record<string, string> = {},
+  name = "session",
+): Client {
   return createClient({
     url,
-    webSocketImpl: withHeaders({ ...(cookie ? { cookie: `session=${cookie}` } : {}), ...extra }),
+    webSocketImpl: withHeaders({ ...(cookie ? { cookie: `${name}=${cookie}` } : {}), ...extra }),
     retryAttempts: 0,
     lazy: true,
   });
