@@ -149,4 +149,30 @@ describe("subscriptions on two instances with Redis", () => {
     );
     expect(Math.max(...delays)).toBeLessThan(2000);
   }, 120_000);
+
+  it("shuts down promptly with subscriptions open: streams end, exit code 0", async () => {
+    const student = await login(a, STUDENT);
+    const client = wsClient(wsUrl(a), student.cookie, {}, COOKIE);
+    const ws = subscribeWs(client, SUB);
+    const sse = readSse(
+      await fetch(`${a.url}/graphql`, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "text/event-stream",
+          cookie: `${COOKIE}=${student.cookie}`,
+        },
+        body: JSON.stringify({ query: SUB }),
+      }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const started = performance.now();
+    const exit = await a.stop("SIGTERM");
+    expect(exit.code).toBe(0);
+    // Well inside SHUTDOWN_TIMEOUT_MS (10 s): open streams did not hold the server up.
+    expect(performance.now() - started).toBeLessThan(5000);
+    await ws.done;
+    expect(sse.seen.at(-1)?.event).toBe("complete");
+    await client.dispose();
+  });
 });
