@@ -70,8 +70,9 @@ export function createLivePubSub(redisUrl: string | null, prefix: string, log: L
     publish: (topic, payload) => pubsub.publish(channel(topic), payload),
     subscribe: (topic) => pubsub.subscribe(channel(topic)) as AsyncIterable<never>,
     async close() {
-      publishClient.disconnect();
       subscribeClient.disconnect();
+      // QUIT after what was published: a command-line tool exits right after.
+      await publishClient.quit().catch(() => publishClient.disconnect());
     },
   };
 }
