@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
-import { addUser, type HttpClient, httpClient, type Server, startServer } from "../helpers/process.js";
+import { addUser, baseEnv, type HttpClient, httpClient, run, type Server, startServer } from "../helpers/process.js";
 import { readSse } from "../helpers/sse.js";
 import { subscribeWs, wsClient } from "../helpers/ws.js";
 
@@ -31,10 +31,11 @@ describe("subscriptions on two instances with Redis", () => {
   let db: TestDatabase;
   let a: Server;
   let b: Server;
+  let env: Record<string, string>;
 
   beforeAll(async () => {
     db = await createTestDatabase("postgresql");
-    const env = {
+    env = {
       DATABASE_URL: db.url as string,
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_KEY_PREFIX: `hogwarts:subscriptions-test:${process.pid}:${Date.now()}:`,
@@ -149,6 +150,18 @@ describe("subscriptions on two instances with Redis", () => {
     );
     expect(Math.max(...delays)).toBeLessThan(2000);
   }, 120_000);
+
+  it("ends the streams of sessions ended by `npm run sessions:end` on a running instance", async () => {
+    const student = await login(b, STUDENT);
+    const client = wsClient(wsUrl(b), student.cookie, {}, COOKIE);
+    const sub = subscribeWs(client, SUB);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const script = run("scripts/sessions-end.ts", baseEnv(env), ["--username", STUDENT.username]);
+    expect((await script.exited).code).toBe(0);
+    const last = await sub.next(2000);
+    expect(last.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
+    await client.dispose();
+  });
 
   it("shuts down promptly with subscriptions open: streams end, exit code 0", async () => {
     const student = await login(a, STUDENT);
