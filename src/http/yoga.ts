@@ -44,7 +44,11 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
     landingPage: false,
     // Yoga's own cap re-streams every body through a TransformStream; useBodyLimit does not.
     maxRequestBodySize: false,
-    graphiql: config.graphiql ? { title: "Hogwarts GraphQL", credentials: "same-origin" } : false,
+    // Subscriptions over the WebSocket: GraphiQL's SSE mode opens them with a header-less GET,
+    // which the CSRF rule refuses.
+    graphiql: config.graphiql
+      ? { title: "Hogwarts GraphQL", credentials: "same-origin", subscriptionsProtocol: "WS" }
+      : false,
     // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     logging: {
