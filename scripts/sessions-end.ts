@@ -7,6 +7,9 @@ import { loadConfig } from "../src/config.js";
 import { openDatabase } from "../src/db/client.js";
 import { createSessionStore } from "../src/db/sessions.js";
 import { createUserQueries } from "../src/db/users.js";
+import { createLivePubSub } from "../src/live/pubsub.js";
+import { announceSessionEnds } from "../src/live/session-events.js";
+import { createLogger } from "../src/log.js";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -32,8 +35,13 @@ async function main(): Promise<void> {
 
   const config = loadConfig();
   const db = await openDatabase(config);
+  // With REDIS_URL the running instances hear of it and end those sessions' subscriptions at once.
+  const pubsub = config.redisUrl
+    ? createLivePubSub(config.redisUrl, `${config.throttle.redisPrefix}live:`, createLogger(config))
+    : null;
   try {
-    const sessions = createSessionStore(db.prisma, db.sql, config.session);
+    const store = createSessionStore(db.prisma, db.sql, config.session);
+    const sessions = pubsub ? announceSessionEnds(store, pubsub) : store;
     let count: number;
     if (username === null) count = await sessions.endEveryone();
     else {
@@ -43,6 +51,7 @@ async function main(): Promise<void> {
     }
     console.log(`Ended ${count} session${count === 1 ? "" : "s"}${username ? ` of "${username}"` : ""}.`);
   } finally {
+    await pubsub?.close();
     await db.close();
   }
 }

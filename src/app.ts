@@ -15,6 +15,9 @@ import { createSessionStore } from "./db/sessions.js";
 import { createStudentQueries } from "./db/students.js";
 import { createUserQueries } from "./db/users.js";
 import { createYogaServer, type YogaServer } from "./http/yoga.js";
+import { createLiveHub, type LiveHub } from "./live/hub.js";
+import { createLivePubSub } from "./live/pubsub.js";
+import { announceSessionEnds } from "./live/session-events.js";
 import { createLogger, type Logger } from "./log.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
@@ -23,6 +26,10 @@ import { resolveSecrets } from "./session/secrets.js";
 export interface Application {
   yoga: YogaServer;
   db: Database;
+  /** The configuration it was built from. */
+  config: Config;
+  /** Open subscriptions of this instance. */
+  live: LiveHub;
   log: Logger;
   close(): Promise<void>;
 }
@@ -58,13 +65,17 @@ export async function buildApplication(config: Config, options: BuildOptions = {
       : createMemoryStore(now, config.throttle.maxKeys),
     config.throttle,
   );
+  const pubsub = createLivePubSub(config.redisUrl, `${config.throttle.redisPrefix}live:`, log);
+  const store = announceSessionEnds(createSessionStore(db.prisma, db.sql, config.session), pubsub);
+  const live = createLiveHub({ pubsub, store, limits: config.live, session: config.session, now, log });
   const yoga = createYogaServer({
     config,
     log,
     users: createUserQueries(db.prisma),
     students: createStudentQueries(db.prisma, db.sql),
     points: createPointQueries(db.prisma),
-    store: createSessionStore(db.prisma, db.sql, config.session),
+    store,
+    live,
     codec: createCookieCodec(config.cookie, secrets),
     limits: config.session,
     now,
@@ -86,8 +97,12 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   return {
     yoga,
     db,
+    config,
+    live,
     log,
     close: async () => {
+      await live.close();
+      await pubsub.close();
       await throttle.close();
       await db.close();
     },

@@ -91,6 +91,16 @@ export interface Config {
     /** Prefix of the Redis keys. Default `hogwarts:login:`. */
     redisPrefix: string;
   };
+  live: {
+    /** Open subscriptions per session, per instance. Default 5. */
+    perSession: number;
+    /** Open subscriptions per instance. Default 10000. */
+    perInstance: number;
+    /** Events that may wait for a slow subscriber before its subscription is dropped. Default 100. */
+    buffer: number;
+    /** Keep-alive interval of WebSocket pings, ms; 0 = none. Default 12000. (SSE comments: Yoga's own, every 12 s.) */
+    keepAliveMs: number;
+  };
   hashing: {
     /** argon2 hashes running at once. Default `UV_THREADPOOL_SIZE` (the threads that run them), else 4. */
     slots: number;
@@ -281,6 +291,12 @@ export function loadConfig(env: Env = process.env): Config {
       window: int(env, "LOGIN_THROTTLE_WINDOW", 15 * 60, 1, day),
       maxKeys: int(env, "LOGIN_THROTTLE_MAX_KEYS", 100_000, 100, 100_000_000),
       redisPrefix: env.REDIS_KEY_PREFIX?.trim() || "hogwarts:login:",
+    },
+    live: {
+      perSession: int(env, "SUBSCRIPTIONS_PER_SESSION", 5, 1, 10_000),
+      perInstance: int(env, "SUBSCRIPTIONS_PER_INSTANCE", 10_000, 1, 10_000_000),
+      buffer: int(env, "SUBSCRIPTION_BUFFER", 100, 1, 100_000),
+      keepAliveMs: int(env, "SUBSCRIPTION_KEEPALIVE_MS", 12_000, 0, 600_000),
     },
     hashing: {
       slots: int(env, "HASH_CONCURRENCY", int(env, "UV_THREADPOOL_SIZE", 4, 1, 1024), 1, 1024),

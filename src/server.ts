@@ -4,6 +4,7 @@ import { buildApplication } from "./app.js";
 import { ConfigError, loadConfig } from "./config.js";
 import { DatabaseInUseError } from "./db/pglite-lock.js";
 import { drainable } from "./drain.js";
+import { attachWebSocket } from "./http/websocket.js";
 
 function safely(run: () => void): void {
   try {
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
     },
     drain.listener,
   );
+  const websocket = attachWebSocket(server, app.yoga, config, app.log);
   server.once("error", (error: NodeJS.ErrnoException) => {
     const why = error.code === "EADDRINUSE" ? "is already in use" : `cannot be used (${error.code ?? error.message})`;
     console.error(`error: PORT ${config.port} on HOST ${config.host} ${why}`);
@@ -56,6 +58,9 @@ async function main(): Promise<void> {
       server.closeAllConnections();
       process.exit(1);
     }, config.shutdownTimeoutMs).unref();
+    // Open subscriptions would hold their connections to the deadline: complete them now.
+    void websocket.close().catch(() => {});
+    void app.live.close();
     server.close(async () => {
       await app.close().catch(() => {});
       clearTimeout(force);

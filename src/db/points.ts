@@ -16,6 +16,21 @@ export interface Award {
   awardedById: string;
 }
 
+/** One ledger row as the API shows it; `id` is the row's decimal id. */
+export interface AwardRecord {
+  id: string;
+  house: House;
+  points: number;
+  reason: string;
+  createdAt: Date;
+  /** The house's total right after this award. */
+  houseTotal: number;
+  /** null once the professor's account is deleted. */
+  awardedById: string | null;
+}
+
+const toRecord = (row: Omit<AwardRecord, "id"> & { id: bigint }): AwardRecord => ({ ...row, id: row.id.toString() });
+
 /** Named queries on house points, bound to one Prisma client. */
 export function createPointQueries(prisma: PrismaClient) {
   return {
@@ -25,19 +40,29 @@ export function createPointQueries(prisma: PrismaClient) {
     },
 
     /**
-     * Records `award` in the ledger and adds it to the house total in one transaction. The
-     * increment is a row-locked UPDATE, so concurrent awards queue and none is lost.
+     * Adds `award` to the house total and writes its ledger row with the total it produced,
+     * in one statement. The UPDATE locks the house row, so concurrent awards queue, none is
+     * lost, and each row's `houseTotal` is the total right after it.
      */
-    async award(award: Award): Promise<HouseTotal> {
-      const [, total] = await prisma.$transaction([
-        prisma.pointAward.create({ data: award }),
-        prisma.housePoints.update({
-          where: { house: award.house },
-          data: { points: { increment: award.points } },
-          select: { house: true, points: true },
-        }),
-      ]);
-      return total;
+    async award(award: Award): Promise<AwardRecord> {
+      const rows = await prisma.$queryRaw<(Omit<AwardRecord, "id"> & { id: bigint })[]>`
+        WITH total AS (
+          UPDATE "HousePoints" SET "points" = "points" + ${award.points}
+          WHERE "house" = ${award.house}::"House" RETURNING "points"
+        )
+        INSERT INTO "PointAward" ("house", "points", "reason", "awardedById", "houseTotal")
+        SELECT ${award.house}::"House", ${award.points}, ${award.reason}, ${award.awardedById}::uuid, total."points"
+        FROM total
+        RETURNING "id", "house"::text AS "house", "points", "reason", "createdAt", "houseTotal",
+          "awardedById"::text AS "awardedById"`;
+      if (!rows[0]) throw new Error(`no HousePoints row for ${award.house}`);
+      return toRecord(rows[0]);
+    },
+
+    /** One ledger row by its decimal id, or null. */
+    async find(id: string): Promise<AwardRecord | null> {
+      const row = await prisma.pointAward.findUnique({ where: { id: BigInt(id) } });
+      return row && toRecord(row);
     },
   };
 }

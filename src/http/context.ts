@@ -9,6 +9,7 @@ import type { SecurityEvents } from "../db/security-events.js";
 import type { SessionStore } from "../db/sessions.js";
 import type { StudentQueries } from "../db/students.js";
 import type { CurrentUser, UserQueries } from "../db/users.js";
+import type { LiveHub } from "../live/hub.js";
 import type { Logger } from "../log.js";
 import { RequestSession, type SessionDeps } from "../session/request.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
@@ -39,6 +40,8 @@ export interface Context {
   totpBox: SecretBox;
   /** The audit trail. */
   events: SecurityEvents;
+  /** This instance's open subscriptions; awards are announced through it. */
+  live: LiveHub;
 }
 
 /** What a field guarded by the `signedIn` scope sees. */
@@ -55,6 +58,7 @@ export interface ContextDeps extends SessionDeps {
   factors: SecondFactorStore;
   totpBox: SecretBox;
   events: SecurityEvents;
+  live: LiveHub;
 }
 
 /**
@@ -89,6 +93,7 @@ export function createContextFactory(
       factors: deps.factors,
       totpBox: deps.totpBox,
       events: deps.events,
+      live: deps.live,
     });
     if (session.cookieCount > 1) {
       // Never the values: one of them may be a victim's live session.

@@ -15,8 +15,8 @@ export function corsFor(allowed: readonly string[]) {
     return {
       origin,
       credentials: true,
-      methods: ["GET", "POST"],
-      allowedHeaders: ["content-type", "accept", ...CSRF_HEADERS],
+      methods: ["GET", "POST", "PUT", "DELETE"],
+      allowedHeaders: ["content-type", "accept", "x-graphql-event-stream-token", ...CSRF_HEADERS],
       maxAge: 600,
     };
   };

@@ -10,6 +10,7 @@ import { useLimits } from "./limits/index.js";
 import { useReadiness } from "./readiness.js";
 import { logUnexpected, useRequestLog } from "./request-log.js";
 import { rememberSession, type SessionsByRequest, useSessionCookies } from "./session-cookies.js";
+import { useSingleConnectionSse } from "./sse-single.js";
 
 /**
  * Yoga's own log arguments as one line. String(error) of a GraphQLError prints the document
@@ -43,7 +44,11 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
     landingPage: false,
     // Yoga's own cap re-streams every body through a TransformStream; useBodyLimit does not.
     maxRequestBodySize: false,
-    graphiql: config.graphiql ? { title: "Hogwarts GraphQL", credentials: "same-origin" } : false,
+    // Subscriptions over the WebSocket: GraphiQL's SSE mode opens them with a header-less GET,
+    // which the CSRF rule refuses.
+    graphiql: config.graphiql
+      ? { title: "Hogwarts GraphQL", credentials: "same-origin", subscriptionsProtocol: "WS" }
+      : false,
     // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     logging: {
@@ -76,6 +81,7 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
       // Form posts and header-less GETs can come from any site without a preflight: refuse them.
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useSessionCookies(sessions),
+      useSingleConnectionSse(CSRF_HEADERS),
       ...useLimits(config),
     ],
   });

@@ -43,7 +43,9 @@ builder.mutationField("awardPoints", (t) =>
       if (why.length < 1 || why.length > REASON_MAX || why.includes("\0")) {
         throw badInput(`reason must be 1 to ${REASON_MAX} characters`, "reason");
       }
-      return ctx.points.award({ house, points, reason: why, awardedById: ctx.user.id });
+      const award = await ctx.points.award({ house, points, reason: why, awardedById: ctx.user.id });
+      ctx.live.announce({ ...award, createdAt: award.createdAt.toISOString(), awardedBy: ctx.user });
+      return { house, points: award.houseTotal };
     },
   }),
 );

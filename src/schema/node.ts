@@ -4,10 +4,10 @@ import { parseUuid } from "../db/uuid.js";
 import type { Context } from "../http/context.js";
 import { builder } from "./builder.js";
 
-export type NodeType = "User" | "Student" | "Session" | "Passkey";
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session", "Passkey"]);
+export type NodeType = "User" | "Student" | "Session" | "Passkey" | "PointAward";
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session", "Passkey", "PointAward"]);
 
-/** `base64url("Type:uuid")`. */
+/** `base64url("Type:id")`: a UUID, or a ledger row's number. */
 export function toGlobalId(type: NodeType, id: string): string {
   return Buffer.from(`${type}:${id}`).toString("base64url");
 }
@@ -18,7 +18,9 @@ export function fromGlobalId(globalId: string): { type: NodeType; id: string } |
   const decoded = Buffer.from(globalId, "base64url").toString("utf8");
   const sep = decoded.indexOf(":");
   const type = decoded.slice(0, sep);
-  const id = parseUuid(decoded.slice(sep + 1));
+  // Ledger rows (PointAward) are numbered; every other row has a UUID.
+  const raw = decoded.slice(sep + 1);
+  const id = type === "PointAward" ? (/^[1-9][0-9]{0,17}$/.test(raw) ? raw : null) : parseUuid(raw);
   if (sep < 1 || !NODE_TYPES.has(type) || !id) return null;
   return { type: type as NodeType, id };
 }

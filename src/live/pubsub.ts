@@ -1,0 +1,78 @@
+// The live events between instances: Yoga's pubsub on an in-process or a Redis event target.
+import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
+import { createPubSub, type PubSub } from "@graphql-yoga/subscription";
+import { Redis } from "ioredis";
+import type { CurrentUser } from "../db/users.js";
+import type { House } from "../generated/prisma/enums.js";
+import type { Logger } from "../log.js";
+
+/** A point award as every instance receives it (JSON-safe: it may cross Redis). */
+export interface AwardEvent {
+  id: string;
+  house: House;
+  points: number;
+  reason: string;
+  /** ISO-8601. */
+  createdAt: string;
+  houseTotal: number;
+  awardedBy: CurrentUser | null;
+}
+
+/** Sessions that ended: by id, every session of `userId` but `except`, or all of them. */
+export interface SessionEndedEvent {
+  everyone?: boolean;
+  sessionIds?: string[];
+  userId?: string;
+  except?: string;
+}
+
+type Topics = { award: [AwardEvent]; sessionEnded: [SessionEndedEvent] };
+
+export interface LivePubSub {
+  publish<K extends keyof Topics>(topic: K, payload: Topics[K][0]): void;
+  subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K][0]>;
+  close(): Promise<void>;
+}
+
+/**
+ * In-process when `redisUrl` is null (one instance); otherwise Redis pub/sub, so that an award
+ * or a sign-out on any instance reaches the streams of every instance. Channels are named
+ * `prefix` + topic, so that several deployments (or test runs) can share one Redis.
+ */
+export function createLivePubSub(redisUrl: string | null, prefix: string, log: Logger): LivePubSub {
+  const channel = (topic: keyof Topics) => `${prefix}${topic}`;
+  if (!redisUrl) {
+    const pubsub: PubSub<Record<string, [unknown]>> = createPubSub();
+    return {
+      publish: (topic, payload) => pubsub.publish(channel(topic), payload),
+      subscribe: (topic) => pubsub.subscribe(channel(topic)) as AsyncIterable<never>,
+      close: async () => {},
+    };
+  }
+  const options = { maxRetriesPerRequest: 1, connectTimeout: 2000 };
+  const publishClient = new Redis(redisUrl, options);
+  const subscribeClient = new Redis(redisUrl, options);
+  let reported = false;
+  for (const client of [publishClient, subscribeClient]) {
+    // The message names host and port only; the URL (which may hold a password) is never logged.
+    client.on("error", (error: Error) => {
+      if (!reported) log.warn({ reason: error.message }, "redis unavailable; live events wait for it");
+      reported = true;
+    });
+    client.on("ready", () => {
+      reported = false;
+    });
+  }
+  const pubsub: PubSub<Record<string, [unknown]>> = createPubSub({
+    eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
+  });
+  return {
+    publish: (topic, payload) => pubsub.publish(channel(topic), payload),
+    subscribe: (topic) => pubsub.subscribe(channel(topic)) as AsyncIterable<never>,
+    async close() {
+      subscribeClient.disconnect();
+      // QUIT after what was published: a command-line tool exits right after.
+      await publishClient.quit().catch(() => publishClient.disconnect());
+    },
+  };
+}
