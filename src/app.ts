@@ -39,8 +39,8 @@ export interface BuildOptions {
 export async function buildApplication(config: Config, options: BuildOptions = {}): Promise<Application> {
   const log = options.log ?? createLogger(config);
   const secrets = resolveSecrets(config, (message) => log.warn(message));
-  if (config.databaseUrl) await assertReachable(config.databaseUrl, config.dbTimeoutMs);
-  const db = await openDatabase(config, { onQuery: options.onQuery });
+  const endpoint = config.databaseUrl ? await assertReachable(config.databaseUrl, config.dbTimeoutMs) : null;
+  const db = await openDatabase(config, { onQuery: options.onQuery, pooler: endpoint?.pooler });
   try {
     await prepareDatabase(db, config, log);
   } catch (e) {
@@ -49,7 +49,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const throttle = new LoginThrottle(
-    config.redisUrl ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log) : createMemoryStore(now),
+    config.redisUrls ? createRedisStore(config.redisUrls, config.throttle.redisPrefix, log) : createMemoryStore(now),
     config.throttle,
   );
   const yoga = createYogaServer({

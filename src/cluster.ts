@@ -16,17 +16,17 @@ async function primary(): Promise<void> {
       "DATABASE_URL is required for the cluster: the embedded database belongs to one process; set a postgresql:// URL",
     );
   }
-  if (config.clusterWorkers > 1 && !config.redisUrl) {
+  if (config.clusterWorkers > 1 && !config.redisUrls) {
     // Each worker would count login failures in its own memory: N workers, N times the limit.
     throw new ConfigError(
       `REDIS_URL is required for a cluster of ${config.clusterWorkers} workers: without it each worker counts login failures alone; set REDIS_URL or CLUSTER_WORKERS=1`,
     );
   }
   const log = createLogger(config);
-  await assertReachable(config.databaseUrl, config.dbTimeoutMs);
+  const { pooler } = await assertReachable(config.databaseUrl, config.dbTimeoutMs);
   // Migrate and seed once here, so that the workers start on a ready database.
   if (config.migrateOnStart || config.seedOnStart) {
-    const db = await openDatabase(config);
+    const db = await openDatabase(config, { pooler });
     try {
       await prepareDatabase(db, config, log);
     } finally {
