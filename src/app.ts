@@ -12,6 +12,7 @@ import { createStudentQueries } from "./db/students.js";
 import { createUserQueries } from "./db/users.js";
 import { createYogaServer, type YogaServer } from "./http/yoga.js";
 import { createLogger, type Logger } from "./log.js";
+import { assertRedisCluster } from "./redis.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
 
@@ -34,11 +35,13 @@ export interface BuildOptions {
 
 /**
  * Opens the database, migrates and seeds when configured to, and builds the Yoga server.
- * Throws ConfigError for configuration mistakes before touching the database.
+ * Throws ConfigError for configuration mistakes (a Redis Cluster node that does not answer
+ * among them) before touching the database.
  */
 export async function buildApplication(config: Config, options: BuildOptions = {}): Promise<Application> {
   const log = options.log ?? createLogger(config);
   const secrets = resolveSecrets(config, (message) => log.warn(message));
+  if (config.redisUrls) await assertRedisCluster(config.redisUrls);
   const endpoint = config.databaseUrl ? await assertReachable(config.databaseUrl, config.dbTimeoutMs) : null;
   const db = await openDatabase(config, { onQuery: options.onQuery, pooler: endpoint?.pooler });
   try {

@@ -8,6 +8,7 @@ import { openDatabase } from "./db/client.js";
 import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
 import { createLogger } from "./log.js";
+import { assertRedisCluster } from "./redis.js";
 
 async function primary(): Promise<void> {
   const config = loadConfig();
@@ -22,6 +23,7 @@ async function primary(): Promise<void> {
       `REDIS_URL is required for a cluster of ${config.clusterWorkers} workers: without it each worker counts login failures alone; set REDIS_URL or CLUSTER_WORKERS=1`,
     );
   }
+  if (config.redisUrls) await assertRedisCluster(config.redisUrls);
   const log = createLogger(config);
   const { pooler } = await assertReachable(config.databaseUrl, config.dbTimeoutMs);
   // Migrate and seed once here, so that the workers start on a ready database.

@@ -47,7 +47,6 @@ describe("graceful shutdown on SIGTERM", () => {
   let url: string;
   beforeAll(async () => {
     db = await createTestDatabase("postgresql");
-    url = db.url as string;
   });
   afterAll(() => db?.drop());
 
