@@ -1,4 +1,5 @@
 // The composition root: configuration -> database -> stores and queries -> Yoga server.
+import { HashQueue } from "./auth/hash-queue.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
@@ -52,7 +53,9 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const throttle = new LoginThrottle(
-    config.redisUrls ? createRedisStore(config.redisUrls, config.throttle.redisPrefix, log) : createMemoryStore(now),
+    config.redisUrls
+      ? createRedisStore(config.redisUrls, config.throttle.redisPrefix, log)
+      : createMemoryStore(now, config.throttle.maxKeys),
     config.throttle,
   );
   const yoga = createYogaServer({
@@ -66,6 +69,15 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     limits: config.session,
     now,
     throttle,
+    hashes: new HashQueue(
+      {
+        slots: config.hashing.slots,
+        maxWaitMs: config.hashing.maxWaitMs,
+        maxQueue: config.hashing.maxQueue,
+        perOwner: config.hashing.perUser,
+      },
+      log,
+    ),
     ping: () => ping(db),
   });
   return {

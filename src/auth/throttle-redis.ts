@@ -25,6 +25,8 @@ return 0`;
  * one Lua script on that key alone, so concurrent attempts from any number of instances are
  * all counted, and on a cluster every script touches one slot. When Redis (or the master of a
  * key's slot) cannot be reached a login fails (masked error) rather than going unthrottled.
+ * Redis expires keys itself and evicts none (given a `noeviction` policy), so `hit` needs no
+ * limit here.
  */
 export function createRedisStore(urls: string[], prefix: string, log: Logger): CounterStore {
   const redis = connectRedis(urls);

@@ -1,4 +1,5 @@
 // The typed per-request Context: cookie -> session -> user, looked up once before execution.
+import type { HashQueue } from "../auth/hash-queue.js";
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Config } from "../config.js";
 import type { PointQueries } from "../db/points.js";
@@ -22,6 +23,8 @@ export interface Context {
   /** The caller's address as the login throttle counts it. */
   clientAddress: string;
   throttle: LoginThrottle;
+  /** Every password hash and check runs through it, so one client cannot take every thread. */
+  hashes: HashQueue;
   users: UserQueries;
   students: StudentQueries;
   points: PointQueries;
@@ -36,6 +39,7 @@ export interface ContextDeps extends SessionDeps {
   config: Config;
   log: Logger;
   throttle: LoginThrottle;
+  hashes: HashQueue;
   users: UserQueries;
   students: StudentQueries;
   points: PointQueries;
@@ -65,6 +69,7 @@ export function createContextFactory(
       user: null,
       clientAddress: clientAddress(request, initial, deps.config.trustProxy),
       throttle: deps.throttle,
+      hashes: deps.hashes,
       users: deps.users,
       students: deps.students,
       points: deps.points,
@@ -85,7 +90,7 @@ export function createContextFactory(
       },
       (error: unknown) => {
         // Logged here, where the request id is known; Yoga masks it as "Unexpected error.".
-        logUnexpected(error, ctx.log);
+        logUnexpected(error, ctx.log, ctx.request);
         throw error;
       },
     );

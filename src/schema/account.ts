@@ -30,8 +30,8 @@ builder.mutationField("login", (t) =>
         throw e;
       });
       const found = await ctx.users.findForLogin(username);
-      // An unknown user still pays for a hash check, so timing tells nothing.
-      const ok = await verifyPassword(found?.passwordHash ?? null, args.password);
+      // An unknown user still pays for a hash check (in the same queue), so timing tells nothing.
+      const ok = await ctx.hashes.run(null, () => verifyPassword(found?.passwordHash ?? null, args.password));
       if (!found || !ok) {
         ctx.log.info({ event: "login_failed" }, "login failed");
         throw invalidCredentials();
@@ -75,11 +75,15 @@ builder.mutationField("changePassword", (t) =>
       }
       const problem = await passwordProblem(newPassword, ctx.user.username);
       if (problem) throw badInput(`newPassword ${problem}`, "newPassword");
-      if (!(await verifyPassword(await ctx.users.passwordHash(userId), currentPassword))) {
+      const stored = await ctx.users.passwordHash(userId);
+      // Check and new hash share one slot: a guess that got in is never refused halfway.
+      const passwordHash = await ctx.hashes.run(`user:${userId}`, async () =>
+        (await verifyPassword(stored, currentPassword)) ? hashPassword(newPassword) : null,
+      );
+      if (passwordHash === null) {
         ctx.log.info({ event: "change_password_failed", userId }, "password change refused");
         throw invalidCredentials();
       }
-      const passwordHash = await hashPassword(newPassword);
       // A re-authentication: this session moves to a new id (its old cookie dies with the
       // others), in the same transaction as the new hash.
       const done = await ctx.session.rotate(ctx.users.setPasswordHash(userId, passwordHash));

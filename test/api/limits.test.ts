@@ -24,7 +24,11 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
   let app: TestApp;
   let cookie: Record<string, string>;
   beforeAll(async () => {
-    app = await createTestApp(backend, { NODE_ENV: "production", SEED_ON_START: "true" });
+    app = await createTestApp(backend, {
+      NODE_ENV: "production",
+      SEED_ON_START: "true",
+      GRAPHQL_INTROSPECTION: "true",
+    });
     // production seeds no demo accounts: make harry the way user:create does
     const { hashPassword } = await import("../../src/auth/password.js");
     await app.db.prisma.user.create({

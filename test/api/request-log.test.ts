@@ -140,7 +140,7 @@ describe.each(BACKENDS)("request logs (%s)", (backend) => {
 
   it("never writes a password, a cookie or the secret, at any level", async () => {
     const password = DEMO.harry.password;
-    const newPassword = "a-brand-new-password-for-harry";
+    const newPassword = "a-brand-new-password-of-his-own";
     const login = await gql(LOGIN, { u: DEMO.harry.username, p: password });
     const sealed = cookieOf(login.response) as string;
     expect(sealed.length).toBeGreaterThan(20);
