@@ -44,7 +44,6 @@ const connects = (port: number) =>
 
 describe("graceful shutdown on SIGTERM", () => {
   let db: TestDatabase;
-  let url: string;
   beforeAll(async () => {
     db = await createTestDatabase("postgresql");
   });
