@@ -18,7 +18,7 @@ async function appWithCapturedLog(backend: Backend, env: Record<string, string>,
     NODE_ENV: "test",
     SESSION_SECRET: SECRET,
     LOG_LEVEL: "trace",
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...database.env,
     ...env,
   });
   if (!database.url) config.dataDir = IN_MEMORY;

@@ -41,7 +41,7 @@ describe.each(BACKENDS)("request logs (%s)", (backend) => {
       SESSION_SECRET: SECRET,
       DATA_DIR: IN_MEMORY,
       LOG_LEVEL: "trace", // everything, so that nothing secret can hide below the level
-      ...(database.url ? { DATABASE_URL: database.url } : {}),
+      ...database.env,
     });
     if (!database.url) config.dataDir = IN_MEMORY; // loadConfig resolves DATA_DIR to a path
     config.migrateOnStart = true;
@@ -180,7 +180,7 @@ describe("development logs", () => {
 
   it("are pretty, not JSON, on a terminal in development", async () => {
     // `script` gives the server a terminal, as `npm start` in a shell does.
-    const env = baseEnv({ NODE_ENV: "development", DATABASE_URL: database.url as string, DATA_DIR: dataDir });
+    const env = baseEnv({ NODE_ENV: "development", ...database.env, DATA_DIR: dataDir });
     delete env.SESSION_SECRET;
     const child = spawn("script", ["-qefc", `${process.execPath} --import tsx src/server.ts`, "/dev/null"], {
       cwd: ROOT,
