@@ -6,11 +6,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { withClient } from "../test/helpers/database.js";
 import { type PgBouncer, startPgBouncer } from "../test/helpers/pgbouncer.js";
 import { type RedisCluster, startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { LOGIN, STUDENTS } from "./fixtures.js";
 import { buildMeasured, freePort, LoadClient, Measured, ROOT, runScript, startCommand } from "./processes.js";
+import { withClient } from "./support.js";
 
 export interface ScaleOptions {
   duration: number;

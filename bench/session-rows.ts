@@ -7,7 +7,7 @@ import pg from "pg";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { createSessionStore, PURGE_BATCH } from "../src/db/sessions.js";
-import { withClient } from "../test/helpers/database.js";
+import { withClient } from "./support.js";
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const SIZES = (process.argv.slice(2).length ? process.argv.slice(2) : ["1000000", "10000000"]).map(Number);

@@ -1,16 +1,26 @@
 // Fresh databases for tests: in-memory PGlite, or a new database on the PostgreSQL server.
-import { randomBytes } from "node:crypto";
-import pg from "pg";
+import type pg from "pg";
+import { createScratchDatabase, withClient as withClientAt } from "../../bench/support.js";
 import { type PgBouncer, startPgBouncer } from "./pgbouncer.js";
 
 export type Backend = "pglite" | "postgresql";
 
-/** Every database-touching suite runs on both, or on those `TEST_BACKENDS` names (comma-separated). */
-export const BACKENDS: Backend[] = (() => {
-  const all: Backend[] = ["pglite", "postgresql"];
-  const wanted = process.env.TEST_BACKENDS?.split(",").map((b) => b.trim());
-  return wanted ? all.filter((b) => wanted.includes(b)) : all;
-})();
+const ALL: Backend[] = ["pglite", "postgresql"];
+
+/** `TEST_BACKENDS=pglite` (comma-separated) narrows a run, e.g. for the mutation run; unknown names throw. */
+function chosenBackends(raw: string | undefined): Backend[] {
+  if (!raw?.trim()) return ALL;
+  const names = raw.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !ALL.includes(name as Backend));
+  if (unknown.length) throw new Error(`TEST_BACKENDS: unknown backend ${unknown.join(", ")} (use ${ALL.join(", ")})`);
+  return ALL.filter((backend) => names.includes(backend));
+}
+
+/** Every database-touching suite runs on both unless TEST_BACKENDS narrows it. */
+export const BACKENDS: Backend[] = chosenBackends(process.env.TEST_BACKENDS);
+
+/** The server that CI and developers have; its `test` database is only used to create others. */
+export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 
 /**
  * `TEST_DATABASE_VIA=pgbouncer`: tests create their databases on PostgreSQL directly and hand
@@ -30,8 +40,10 @@ function sharedBouncer(): Promise<PgBouncer> {
   return bouncer;
 }
 
-/** The server that CI and developers have; its `test` database is only used to create others. */
-export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
+/** Runs `run` on one connection to `url` (default: the admin database), then closes it. */
+export function withClient<T>(run: (client: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
+  return withClientAt(run, url);
+}
 
 export interface TestDatabase {
   /** What the app gets as DATABASE_URL (through PgBouncer with TEST_DATABASE_VIA=pgbouncer); null for PGlite. */
@@ -43,31 +55,17 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Runs `run` on one connection to `url` (default: the admin database), then closes it. */
-export async function withClient<T>(run: (client: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Creates an empty database (PostgreSQL) or names an in-memory one (PGlite). */
 export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
   if (backend === "pglite") return { url: null, directUrl: null, env: {}, drop: async () => {} };
-  const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await withClient((c) => c.query(`CREATE DATABASE "${name}"`));
-  const direct = new URL(ADMIN_URL);
-  direct.pathname = `/${name}`;
-  const directUrl = direct.toString();
-  const url = VIA_PGBOUNCER ? (await sharedBouncer()).url(name) : directUrl;
+  const scratch = await createScratchDatabase(ADMIN_URL, "t");
+  const name = new URL(scratch.url).pathname.slice(1);
+  const url = VIA_PGBOUNCER ? (await sharedBouncer()).url(name) : scratch.url;
   return {
     url,
-    directUrl,
-    env: { DATABASE_URL: url, ...(VIA_PGBOUNCER ? { MIGRATE_DATABASE_URL: directUrl } : {}) },
-    drop: () => withClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+    directUrl: scratch.url,
+    env: { DATABASE_URL: url, ...(VIA_PGBOUNCER ? { MIGRATE_DATABASE_URL: scratch.url } : {}) },
+    drop: scratch.drop,
   };
 }
 

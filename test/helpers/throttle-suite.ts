@@ -20,7 +20,7 @@ export async function dropKeys(redis: RedisClient, prefix: string): Promise<void
 export function describeThrottleAcrossInstances(label: string, redisUrl: () => string): void {
   describe.each(BACKENDS)(`login throttling in ${label} (%s)`, (backend) => {
     // Our own key prefix: never touch anyone else's keys, never flush.
-    const prefix = `test:issue4:${randomBytes(6).toString("hex")}:`;
+    const prefix = `test:throttle:${randomBytes(6).toString("hex")}:`;
     const env = () => ({
       REDIS_URL: redisUrl(),
       REDIS_KEY_PREFIX: prefix,
