@@ -1,5 +1,6 @@
 // The composition root: configuration -> database -> stores and queries -> Yoga server.
 import { HashQueue } from "./auth/hash-queue.js";
+import { createSecretBox } from "./auth/secret-box.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
@@ -8,6 +9,8 @@ import { type Database, openDatabase, ping } from "./db/client.js";
 import { createPointQueries } from "./db/points.js";
 import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
+import { createSecondFactorStore } from "./db/second-factors.js";
+import { createSecurityEvents } from "./db/security-events.js";
 import { createSessionStore } from "./db/sessions.js";
 import { createStudentQueries } from "./db/students.js";
 import { createUserQueries } from "./db/users.js";
@@ -69,6 +72,9 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     limits: config.session,
     now,
     throttle,
+    factors: createSecondFactorStore(db.prisma),
+    totpBox: createSecretBox(secrets, "totp-secret"),
+    events: createSecurityEvents(db.prisma),
     hashes: new HashQueue(
       {
         slots: config.hashing.slots,

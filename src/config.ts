@@ -47,6 +47,8 @@ export interface Config {
     idleTimeout: number;
     /** Least time between two renewals (cookie re-seal and last-seen write), seconds. Default 5 minutes. */
     renewInterval: number;
+    /** How long a full authentication counts as recent for sensitive changes, seconds. Default 600. */
+    reauthMaxAge: number;
   };
   /** Run pending migrations at start. Default: true except in production. */
   migrateOnStart: boolean;
@@ -222,6 +224,7 @@ export function loadConfig(env: Env = process.env): Config {
     absoluteTimeout: int(env, "SESSION_ABSOLUTE_TIMEOUT", 7 * day, 60, 366 * day),
     idleTimeout: int(env, "SESSION_IDLE_TIMEOUT", day, 60, 366 * day),
     renewInterval: int(env, "SESSION_RENEW_INTERVAL", 5 * 60, 0, day),
+    reauthMaxAge: int(env, "REAUTH_MAX_AGE", 600, 30, day),
   };
   // Use is recorded at most every renew interval, so a longer one would end sessions in use.
   if (session.renewInterval >= session.idleTimeout) {

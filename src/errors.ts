@@ -1,7 +1,14 @@
 // The expected errors of the API contract; anything else is masked by Yoga.
 import { GraphQLError } from "graphql";
 
-export type ErrorCode = "UNAUTHENTICATED" | "FORBIDDEN" | "INVALID_CREDENTIALS" | "RATE_LIMITED" | "BAD_USER_INPUT";
+export type ErrorCode =
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "INVALID_CREDENTIALS"
+  | "RATE_LIMITED"
+  | "BAD_USER_INPUT"
+  | "SECOND_FACTOR_REQUIRED"
+  | "REAUTHENTICATION_REQUIRED";
 
 function error(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
   return new GraphQLError(message, { extensions: { code, ...extra } });
@@ -14,3 +21,13 @@ export const badInput = (message: string, argument?: string) =>
   error("BAD_USER_INPUT", message, argument ? { argument } : {});
 export const rateLimited = (retryAfter: number) =>
   error("RATE_LIMITED", "Too many attempts; try again later.", { retryAfter: Math.max(1, Math.ceil(retryAfter)) });
+export const invalidCode = () => error("INVALID_CREDENTIALS", "Invalid or already used code.");
+export const noPendingSignIn = () =>
+  error("UNAUTHENTICATED", "No sign-in is waiting for a second factor (or it expired): call login first.");
+export const secondFactorRequired = (methods: string[]) =>
+  error("SECOND_FACTOR_REQUIRED", "Password accepted; now enter a code from your authenticator.", { methods });
+export const reauthenticationRequired = () =>
+  error(
+    "REAUTHENTICATION_REQUIRED",
+    "This change needs a recent sign-in: call reauthenticate with your password (and code) first.",
+  );

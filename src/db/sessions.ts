@@ -14,10 +14,20 @@ export interface SessionRow {
   createdAt: Date;
   lastSeenAt: Date;
   userAgent: string | null;
+  /** Last full authentication (login or re-authentication). */
+  authenticatedAt: Date;
+  /** How, as RFC 8176 `amr` values (pwd, otp, hwk, mfa). */
+  methods: string[];
 }
 
 /** A write built elsewhere in db/ and run inside a session transaction (a new password hash). */
 export type PendingWrite = Prisma.PrismaPromise<unknown>;
+
+/** A full authentication as a session row records it. */
+export interface Authenticated {
+  authenticatedAt: Date;
+  methods: string[];
+}
 
 /** Longest user agent kept with a session. */
 const USER_AGENT_LIMIT = 512;
@@ -49,6 +59,9 @@ interface JoinedRow {
   createdAt: number;
   lastSeenAt: number;
   userAgent: string | null;
+  authenticatedAt: number;
+  methods: string;
+  secondFactor: boolean;
   username: string;
   displayName: string;
   role: Role;
@@ -59,11 +72,22 @@ interface JoinedRow {
 const LOAD = `SELECT s."id"::text AS "id", s."userId"::text AS "userId",
   (extract(epoch FROM s."createdAt") * 1000)::float8 AS "createdAt",
   (extract(epoch FROM s."lastSeenAt") * 1000)::float8 AS "lastSeenAt",
-  s."userAgent", u."username", u."displayName", u."role"::text AS "role", u."house"::text AS "house"
+  s."userAgent", (extract(epoch FROM s."authenticatedAt") * 1000)::float8 AS "authenticatedAt",
+  array_to_string(s."methods", ' ') AS "methods",
+  EXISTS (SELECT 1 FROM "TotpFactor" f WHERE f."userId" = s."userId" AND f."confirmedAt" IS NOT NULL) AS "secondFactor",
+  u."username", u."displayName", u."role"::text AS "role", u."house"::text AS "house"
 FROM "Session" s JOIN "User" u ON u."id" = s."userId"
 WHERE s."id" = ANY($1::text[]::uuid[])`;
 
-const ROW = { id: true, userId: true, createdAt: true, lastSeenAt: true, userAgent: true } as const;
+const ROW = {
+  id: true,
+  userId: true,
+  createdAt: true,
+  lastSeenAt: true,
+  userAgent: true,
+  authenticatedAt: true,
+  methods: true,
+} as const;
 
 /** Named queries on sessions, bound to one database; `limits` decide which rows are live. */
 export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: SessionLimits) {
@@ -80,7 +104,7 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
      * to, so that abandoned sessions do not pile up (an indexed range scan). Concurrent
      * logins skip each other's locked rows rather than wait on them.
      */
-    async create(userId: string, userAgent: string | null, now: number): Promise<SessionRow> {
+    async create(userId: string, userAgent: string | null, now: number, methods: string[]): Promise<SessionRow> {
       const at = new Date(now * 1000);
       const idleBefore = new Date((now - limits.idleTimeout) * 1000);
       const [, record] = await prisma.$transaction([
@@ -95,6 +119,8 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
             userAgent: userAgent?.slice(0, USER_AGENT_LIMIT) ?? null,
             createdAt: at,
             lastSeenAt: at,
+            authenticatedAt: at,
+            methods,
           },
         }),
       ]);
@@ -102,7 +128,7 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
     },
 
     /** The session and its user in one indexed query, or null when the row is gone. */
-    async load(id: string): Promise<(SessionRow & { user: CurrentUser }) | null> {
+    async load(id: string): Promise<(SessionRow & { user: CurrentUser; secondFactor: boolean }) | null> {
       const row = await loadRows(id);
       if (!row) return null;
       return {
@@ -111,6 +137,9 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
         createdAt: new Date(row.createdAt),
         lastSeenAt: new Date(row.lastSeenAt),
         userAgent: row.userAgent,
+        authenticatedAt: new Date(row.authenticatedAt),
+        methods: row.methods ? row.methods.split(" ") : [],
+        secondFactor: row.secondFactor,
         user: {
           id: row.userId,
           username: row.username,
@@ -155,16 +184,39 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
      * Gives the session `id` a new id (same user, creation time and user agent) and ends
      * every other session of its user, in one transaction with `alsoRun` (a password
      * change). A cookie naming the old id stops working. Null when the session is gone.
+     * `authenticated` records a re-authentication on the new row.
      */
-    async rotate(id: string, userId: string, alsoRun: PendingWrite): Promise<SessionRow | null> {
+    async rotate(
+      id: string,
+      userId: string,
+      alsoRun: PendingWrite,
+      authenticated?: Authenticated,
+    ): Promise<SessionRow | null> {
       const current = await prisma.session.findFirst({ where: { id, userId }, select: ROW });
       if (!current) return null;
       const [, , record] = await prisma.$transaction([
         alsoRun,
         prisma.session.deleteMany({ where: { userId } }),
-        prisma.session.create({ data: { ...current, id: randomUUID() }, select: ROW }),
+        prisma.session.create({ data: { ...current, ...authenticated, id: randomUUID() }, select: ROW }),
       ]);
       return record;
+    },
+
+    /**
+     * Records a re-authentication: the session moves to a new id (the old cookie stops
+     * working) keeping its creation time and user agent, so it stays one entry for the
+     * user; other sessions are untouched. Null when the session is gone.
+     */
+    async reauthenticate(id: string, userId: string, authenticated: Authenticated): Promise<SessionRow | null> {
+      // One transaction that creates the new row only if the old one was still there, so a
+      // session revoked meanwhile is not brought back.
+      return prisma.$transaction(async (tx) => {
+        const current = await tx.session.findFirst({ where: { id, userId }, select: ROW });
+        if (!current) return null;
+        const { count } = await tx.session.deleteMany({ where: { id, userId } });
+        if (count !== 1) return null;
+        return tx.session.create({ data: { ...current, ...authenticated, id: randomUUID() }, select: ROW });
+      });
     },
 
     /** A user's sessions still within their limits, most recently used first. */

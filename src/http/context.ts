@@ -1,8 +1,11 @@
 // The typed per-request Context: cookie -> session -> user, looked up once before execution.
 import type { HashQueue } from "../auth/hash-queue.js";
+import type { SecretBox } from "../auth/secret-box.js";
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Config } from "../config.js";
 import type { PointQueries } from "../db/points.js";
+import type { SecondFactorStore } from "../db/second-factors.js";
+import type { SecurityEvents } from "../db/security-events.js";
 import type { SessionStore } from "../db/sessions.js";
 import type { StudentQueries } from "../db/students.js";
 import type { CurrentUser, UserQueries } from "../db/users.js";
@@ -30,6 +33,12 @@ export interface Context {
   points: PointQueries;
   /** Every session row (other sessions of the user, revocation); `session` is this request's. */
   sessionStore: SessionStore;
+  /** TOTP, recovery codes and pending sign-ins. */
+  factors: SecondFactorStore;
+  /** Seals TOTP secrets at rest. */
+  totpBox: SecretBox;
+  /** The audit trail. */
+  events: SecurityEvents;
 }
 
 /** What a field guarded by the `signedIn` scope sees. */
@@ -43,6 +52,9 @@ export interface ContextDeps extends SessionDeps {
   users: UserQueries;
   students: StudentQueries;
   points: PointQueries;
+  factors: SecondFactorStore;
+  totpBox: SecretBox;
+  events: SecurityEvents;
 }
 
 /**
@@ -74,6 +86,9 @@ export function createContextFactory(
       students: deps.students,
       points: deps.points,
       sessionStore: deps.store,
+      factors: deps.factors,
+      totpBox: deps.totpBox,
+      events: deps.events,
     });
     if (session.cookieCount > 1) {
       // Never the values: one of them may be a victim's live session.

@@ -1,9 +1,22 @@
 // The Pothos builder: plugins, Context, auth scopes and their loaders. Defines no types.
 import SchemaBuilder from "@pothos/core";
-import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { forbidden, unauthenticated } from "../errors.js";
+import ScopeAuthPlugin, { type AuthFailure, AuthScopeFailureType } from "@pothos/plugin-scope-auth";
+import { forbidden, reauthenticationRequired, unauthenticated } from "../errors.js";
 import type { House } from "../generated/prisma/enums.js";
 import type { Context, SignedInContext } from "../http/context.js";
+import { isRecent, secondFactorRecent } from "../session/step-up.js";
+
+/** The scopes whose failure, for a signed-in caller, asks for a re-authentication. */
+const STEP_UP_SCOPES = new Set(["recentAuth", "recentSecondFactor"]);
+
+/** Whether a failed check failed on a step-up scope. */
+function failedStepUp(failure: AuthFailure): boolean {
+  if (failure.kind === AuthScopeFailureType.AuthScope) return STEP_UP_SCOPES.has(failure.scope);
+  if (failure.kind === AuthScopeFailureType.AnyAuthScopes || failure.kind === AuthScopeFailureType.AllAuthScopes) {
+    return failure.failures.some(failedStepUp);
+  }
+  return false;
+}
 
 export const builder = new SchemaBuilder<{
   Context: Context;
@@ -18,15 +31,25 @@ export const builder = new SchemaBuilder<{
     sameHouse: House;
     /** The signed-in user has the given user id. */
     self: string;
+    /**
+     * Signed in, and fully authenticated within REAUTH_MAX_AGE, with the second factor when
+     * the user has one. Fails with REAUTHENTICATION_REQUIRED.
+     */
+    recentAuth: boolean;
+    /** Signed in, and when the user has a second factor, `recentAuth`. */
+    recentSecondFactor: boolean;
   };
   AuthContexts: {
     signedIn: SignedInContext;
     professor: SignedInContext;
     sameHouse: SignedInContext;
     self: SignedInContext;
+    recentAuth: SignedInContext;
+    recentSecondFactor: SignedInContext;
   };
   Scalars: {
     DateTime: { Input: Date; Output: Date };
+    JSON: { Input: unknown; Output: unknown };
     ID: { Input: string; Output: string };
   };
   DefaultFieldNullability: false;
@@ -46,9 +69,20 @@ export const builder = new SchemaBuilder<{
       professor: () => ctx.user?.role === "PROFESSOR",
       sameHouse: (house) => ctx.user?.house === house,
       self: (id) => ctx.user?.id === id,
+      recentAuth: () => {
+        const state = ctx.user ? ctx.session.authState() : null;
+        return state !== null && isRecent(state, ctx.session.now(), ctx.config.session.reauthMaxAge);
+      },
+      recentSecondFactor: () => {
+        const state = ctx.user ? ctx.session.authState() : null;
+        return state !== null && secondFactorRecent(state, ctx.session.now(), ctx.config.session.reauthMaxAge);
+      },
     }),
     // The user is known before execution, so ctx.user says which error applies.
-    unauthorizedError: (_parent, ctx) => (ctx.user ? forbidden() : unauthenticated()),
+    unauthorizedError: (_parent, ctx, _info, result) => {
+      if (!ctx.user) return unauthenticated();
+      return failedStepUp(result.failure) ? reauthenticationRequired() : forbidden();
+    },
   },
 });
 

@@ -8,6 +8,10 @@ import "./student.js";
 import "./house.js";
 import "./account.js";
 import "./sessions.js";
+import "./json.js";
+import "./security.js";
+import "./second-factor.js";
+import "./reauthenticate.js";
 
 /** The executable schema, sorted so that the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

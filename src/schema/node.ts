@@ -4,8 +4,8 @@ import { parseUuid } from "../db/uuid.js";
 import type { Context } from "../http/context.js";
 import { builder } from "./builder.js";
 
-export type NodeType = "User" | "Student" | "Session";
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session"]);
+export type NodeType = "User" | "Student" | "Session" | "Passkey";
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(["User", "Student", "Session", "Passkey"]);
 
 /** `base64url("Type:uuid")`. */
 export function toGlobalId(type: NodeType, id: string): string {

@@ -1,5 +1,6 @@
 // A user's sessions: listing, revoking one, signing out everywhere.
 import type { SessionRow } from "../db/sessions.js";
+import { audit } from "./audit.js";
 import { builder } from "./builder.js";
 import { fromGlobalId, NodeRef, nodeLoaders, toGlobalId } from "./node.js";
 
@@ -14,6 +15,13 @@ const SessionRef = builder.objectRef<SessionRow & { current: boolean }>("Session
     lastSeenAt: t.expose("lastSeenAt", { type: "DateTime" }),
     userAgent: t.exposeString("userAgent", { nullable: true }),
     current: t.exposeBoolean("current", { description: "True for the session making this request." }),
+    authenticatedAt: t.expose("authenticatedAt", {
+      type: "DateTime",
+      description: "When this session last fully authenticated: login or reauthenticate.",
+    }),
+    methods: t.exposeStringList("methods", {
+      description: "How, as RFC 8176 amr values: pwd, otp, hwk, mfa.",
+    }),
   }),
 });
 
@@ -37,13 +45,14 @@ builder.queryField("mySessions", (t) =>
 );
 
 builder.mutationField("logoutEverywhere", (t) =>
-  t.withAuth({ signedIn: true }).boolean({
-    description: "Ends every session of the caller, this one included, in every client.",
+  t.withAuth({ recentAuth: true }).boolean({
+    description:
+      "Ends every session of the caller, this one included, in every client. Needs a recent authentication (REAUTHENTICATION_REQUIRED otherwise).",
     resolve: async (_root, _args, ctx) => {
       const userId = ctx.user.id;
+      await audit(ctx, "SIGNED_OUT_EVERYWHERE", { userId, logEvent: "logout_everywhere" });
       await ctx.session.end();
-      const ended = await ctx.sessionStore.endAll(userId);
-      ctx.log.info({ event: "logout_everywhere", userId, ended }, "logout everywhere");
+      await ctx.sessionStore.endAll(userId);
       return true;
     },
   }),
@@ -52,8 +61,14 @@ builder.mutationField("logoutEverywhere", (t) =>
 builder.mutationField("revokeSession", (t) =>
   t.withAuth({ signedIn: true }).boolean({
     description:
-      "Ends one of the caller's sessions. False when no such session of the caller exists (another user's id included).",
+      "Ends one of the caller's sessions. False when no such session of the caller exists (another user's id included). Ending another session than this one needs a recent authentication (REAUTHENTICATION_REQUIRED otherwise).",
     args: { id: t.arg.id({ required: true }) },
+    // Signing this session out is always allowed; ending another one is a sensitive change.
+    authScopes: async (_root, args, ctx) => {
+      const parsed = fromGlobalId(String(args.id));
+      const current = parsed?.type === "Session" && parsed.id === (await ctx.session.getSessionId());
+      return current ? { signedIn: true } : { recentAuth: true };
+    },
     resolve: async (_root, args, ctx) => {
       const parsed = fromGlobalId(String(args.id));
       if (parsed?.type !== "Session") return false;
@@ -65,7 +80,7 @@ builder.mutationField("revokeSession", (t) =>
       }
       // Another user's id, a missing id and an expired one all answer false, alike.
       const ended = await ctx.sessionStore.end(parsed.id, userId, ctx.session.now());
-      if (ended) ctx.log.info({ event: "revoke_session", userId }, "session revoked");
+      if (ended) await audit(ctx, "SESSION_REVOKED", { userId, logEvent: "revoke_session" });
       return ended;
     },
   }),

@@ -23,6 +23,19 @@ export interface SessionPayload {
  */
 const SHADOW_PATHS = ["/graphql"];
 
+/**
+ * A sign-in waiting for its second factor: never a session. It has no `sid`, so nothing
+ * that reads a SessionPayload accepts it; only the second-factor step opens it.
+ */
+export interface PendingPayload {
+  v: 1;
+  k: "pending";
+  /** PendingSignIn row id: single use, checked in the database. */
+  pid: string;
+  uid: string;
+  iat: number;
+}
+
 /** Most cookie values kept unsealed in memory; unsealing costs a PBKDF2 and a decrypt. */
 const CACHE_LIMIT = 10_000;
 
@@ -32,6 +45,7 @@ function isPayload(value: unknown): value is SessionPayload {
     typeof p === "object" &&
     p !== null &&
     p.v === 1 &&
+    !("k" in p) &&
     typeof p.sid === "string" &&
     typeof p.uid === "string" &&
     Number.isSafeInteger(p.iat) &&
@@ -39,12 +53,29 @@ function isPayload(value: unknown): value is SessionPayload {
   );
 }
 
+function isPending(value: unknown): value is PendingPayload {
+  const p = value as Partial<PendingPayload> | null;
+  return (
+    typeof p === "object" &&
+    p !== null &&
+    p.v === 1 &&
+    p.k === "pending" &&
+    typeof p.pid === "string" &&
+    typeof p.uid === "string" &&
+    Number.isSafeInteger(p.iat)
+  );
+}
+
+type Opened = (SessionPayload | PendingPayload) & { exp: number };
+
 export interface CookieCodec {
   readonly name: string;
   /** Seals a payload into a cookie value valid for `ttl` seconds. */
-  seal(payload: SessionPayload, ttl: number): Promise<string>;
-  /** Opens a cookie value; null for anything tampered, expired, foreign or malformed. */
+  seal(payload: SessionPayload | PendingPayload, ttl: number): Promise<string>;
+  /** Opens a session cookie value; null for anything tampered, expired, foreign, malformed or pending. */
   unseal(value: string): Promise<SessionPayload | null>;
+  /** Opens a pending sign-in cookie value; null for anything else, sessions included. */
+  unsealPending(value: string): Promise<PendingPayload | null>;
   /** Every value of this cookie in a `Cookie` request header, in order (more than one: tossed). */
   read(header: string | null): string[];
   /** A `Set-Cookie` header that stores `value` for `maxAge` seconds. */
@@ -61,7 +92,29 @@ export interface CookieCodec {
 export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap): CookieCodec {
   // A bounded memo of opened seals (insertion order evicts oldest). Only valid seals are
   // kept; the seal's own expiry is checked again on every hit.
-  const opened = new Map<string, SessionPayload & { exp: number }>();
+  const opened = new Map<string, Opened>();
+
+  async function open(value: string): Promise<Opened | null> {
+    const hit = opened.get(value);
+    if (hit) {
+      if (hit.exp > Date.now()) return hit;
+      opened.delete(value);
+      return null;
+    }
+    if (value.length > 4096 || !value.startsWith("Fe26.2*")) return null;
+    let data: unknown;
+    try {
+      data = await unsealData(value, { password: secrets, ttl: 0 });
+    } catch {
+      return null; // tampered, or sealed with a secret we no longer hold
+    }
+    if (!isPayload(data) && !isPending(data)) return null; // iron-session answers {} for expired seals
+    const exp = Number(value.split("*")[5]) || 0; // iron: Fe26.2*id*salt*iv*data*expiry(ms)*…
+    if (opened.size >= CACHE_LIMIT) opened.delete(opened.keys().next().value as string);
+    const entry = { ...data, exp: exp > 0 ? exp : Number.POSITIVE_INFINITY };
+    opened.set(value, entry);
+    return entry;
+  }
   const flags = `HttpOnly; SameSite=${cookie.sameSite[0].toUpperCase()}${cookie.sameSite.slice(1)}${
     cookie.secure ? "; Secure" : ""
   }${cookie.partitioned ? "; Partitioned" : ""}`;
@@ -76,25 +129,12 @@ export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap):
       return value;
     },
     async unseal(value) {
-      const hit = opened.get(value);
-      if (hit) {
-        if (hit.exp > Date.now()) return hit;
-        opened.delete(value);
-        return null;
-      }
-      if (value.length > 4096 || !value.startsWith("Fe26.2*")) return null;
-      let data: unknown;
-      try {
-        data = await unsealData(value, { password: secrets, ttl: 0 });
-      } catch {
-        return null; // tampered, or sealed with a secret we no longer hold
-      }
-      if (!isPayload(data)) return null; // iron-session answers {} for expired seals
-      const exp = Number(value.split("*")[5]) || 0; // iron: Fe26.2*id*salt*iv*data*expiry(ms)*…
-      if (opened.size >= CACHE_LIMIT) opened.delete(opened.keys().next().value as string);
-      const entry = { ...data, exp: exp > 0 ? exp : Number.POSITIVE_INFINITY };
-      opened.set(value, entry);
-      return entry;
+      const opened = await open(value);
+      return opened && isPayload(opened) ? opened : null;
+    },
+    async unsealPending(value) {
+      const opened = await open(value);
+      return opened && isPending(opened) ? opened : null;
     },
     read(header) {
       const values: string[] = [];

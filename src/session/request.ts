@@ -1,9 +1,10 @@
 // Session policy for one request: what a cookie means, lifetimes, renewal, rotation; Set-Cookie out.
 import type { Config } from "../config.js";
-import type { PendingWrite, SessionRow, SessionStore } from "../db/sessions.js";
+import type { Authenticated, PendingWrite, SessionRow, SessionStore } from "../db/sessions.js";
 import type { CurrentUser } from "../db/users.js";
 import { parseUuid } from "../db/uuid.js";
-import type { CookieCodec, SessionPayload } from "./cookie.js";
+import type { CookieCodec, PendingPayload, SessionPayload } from "./cookie.js";
+import { type AuthState, PENDING_SIGN_IN_TTL } from "./step-up.js";
 
 export interface SessionDeps {
   codec: CookieCodec;
@@ -17,6 +18,7 @@ interface Active {
   payload: SessionPayload;
   record: SessionRow;
   user: CurrentUser;
+  secondFactor: boolean;
 }
 
 /**
@@ -31,6 +33,10 @@ export class RequestSession {
   /** Set-Cookie headers that expire shadowing copies on other paths. */
   private readonly shadows: string[] = [];
   private loaded: Promise<Active | null> | undefined;
+  /** The settled value of `loaded`, for synchronous scope checks. */
+  private current: Active | null = null;
+  /** A pending sign-in the cookie carries (never a session). */
+  private pendingPayload: PendingPayload | null = null;
   private readonly cookieValue: string | null;
 
   constructor(
@@ -68,16 +74,48 @@ export class RequestSession {
     return (await this.active())?.record.id ?? null;
   }
 
+  /**
+   * When and how this session was last fully authenticated, once the session has been
+   * loaded (before execution); null when anonymous.
+   */
+  authState(): AuthState | null {
+    const active = this.current;
+    if (!active) return null;
+    const { authenticatedAt, methods } = active.record;
+    return { authenticatedAt, methods, secondFactor: active.secondFactor };
+  }
+
+  /** The pending sign-in this request's cookie carries, if any, within its lifetime. */
+  async getPending(): Promise<PendingPayload | null> {
+    await this.active();
+    return this.pendingPayload;
+  }
+
   private active(): Promise<Active | null> {
-    this.loaded ??= this.resolve();
+    this.loaded ??= this.resolve().then((active) => {
+      this.current = active;
+      return active;
+    });
     return this.loaded;
+  }
+
+  private settle(active: Active | null): void {
+    this.current = active;
+    this.loaded = Promise.resolve(active);
   }
 
   private async resolve(): Promise<Active | null> {
     if (!this.cookieValue) return null;
     const payload = await this.deps.codec.unseal(this.cookieValue);
-    const sid = payload && parseUuid(payload.sid);
-    if (!payload || !sid) return this.reject();
+    if (!payload) {
+      // Not a session; a pending sign-in leaves the request anonymous but keeps its cookie.
+      const pending = await this.deps.codec.unsealPending(this.cookieValue);
+      if (!pending || this.deps.now() - pending.iat >= PENDING_SIGN_IN_TTL) return this.reject();
+      this.pendingPayload = pending;
+      return null;
+    }
+    const sid = parseUuid(payload.sid);
+    if (!sid) return this.reject();
     const { absoluteTimeout, idleTimeout, renewInterval } = this.deps.limits;
     const now = this.deps.now();
     if (now - payload.iat >= absoluteTimeout) return this.reject();
@@ -93,8 +131,8 @@ export class RequestSession {
       await this.deps.store.touch(record.id, new Date(now * 1000));
       await this.issue({ ...payload, rat: now });
     }
-    const { user, ...session } = record;
-    return { payload, record: session, user };
+    const { user, secondFactor, ...session } = record;
+    return { payload, record: session, user, secondFactor };
   }
 
   /** A cookie that does not open or no longer matches a live session: anonymous, and cleared. */
@@ -110,16 +148,57 @@ export class RequestSession {
     this.own.push(this.deps.codec.serialize(value, remaining));
   }
 
-  /** Signs `user` in on a brand-new session row and cookie (no fixation). */
-  async start(user: CurrentUser): Promise<void> {
-    // Signing in over an existing session replaces it rather than leaving it alive.
-    const previous = this.cookieValue ? await this.active() : null;
-    if (previous) await this.deps.store.end(previous.record.id, previous.record.userId);
+  /**
+   * Signs `user` in on a brand-new session row and cookie (no fixation), authenticated now
+   * by `methods` (RFC 8176 values).
+   */
+  async start(user: CurrentUser, methods: string[], secondFactor: boolean): Promise<void> {
+    await this.endPrevious();
     const now = this.deps.now();
-    const record = await this.deps.store.create(user.id, this.userAgent, now);
+    const record = await this.deps.store.create(user.id, this.userAgent, now, methods);
     const payload: SessionPayload = { v: 1, sid: record.id, uid: user.id, iat: now, rat: now };
     await this.issue(payload);
-    this.loaded = Promise.resolve({ payload, record, user });
+    this.pendingPayload = null;
+    this.settle({ payload, record, user, secondFactor });
+  }
+
+  /**
+   * Replaces the cookie with a pending sign-in for `userId` (row `pendingId`): at most
+   * PENDING_SIGN_IN_TTL seconds, and anonymous for every signed-in field.
+   */
+  async startPending(userId: string, pendingId: string): Promise<void> {
+    await this.endPrevious();
+    const now = this.deps.now();
+    const payload: PendingPayload = { v: 1, k: "pending", pid: pendingId, uid: userId, iat: now };
+    const value = await this.deps.codec.seal(payload, PENDING_SIGN_IN_TTL);
+    this.own.length = 0;
+    this.own.push(this.deps.codec.serialize(value, PENDING_SIGN_IN_TTL));
+    this.pendingPayload = payload;
+    this.settle(null);
+  }
+
+  /** Signing in over an existing session replaces it rather than leaving it alive. */
+  private async endPrevious(): Promise<void> {
+    const previous = this.cookieValue ? await this.active() : null;
+    if (previous) await this.deps.store.end(previous.record.id, previous.record.userId);
+  }
+
+  /**
+   * Records a re-authentication by `methods` (at `since`, default now): the session gets a
+   * new id and cookie (the old cookie stops working) and stays one entry in the user's list.
+   * False when anonymous.
+   */
+  async reauthenticate(methods: string[], since?: Date): Promise<boolean> {
+    const active = await this.active();
+    if (!active) return false;
+    const now = this.deps.now();
+    const authenticated = { authenticatedAt: since ?? new Date(now * 1000), methods };
+    const record = await this.deps.store.reauthenticate(active.record.id, active.record.userId, authenticated);
+    if (!record) return false;
+    const payload: SessionPayload = { ...active.payload, sid: record.id, rat: now };
+    await this.issue(payload);
+    this.settle({ ...active, payload, record, secondFactor: active.secondFactor || methods.includes("mfa") });
+    return true;
   }
 
   /** Ends this session on the server and expires the cookie. Idempotent. */
@@ -128,7 +207,8 @@ export class RequestSession {
     if (active) await this.deps.store.end(active.record.id, active.record.userId);
     this.own.length = 0;
     if (this.cookieValue !== null || active) this.own.push(this.deps.codec.expire());
-    this.loaded = Promise.resolve(null);
+    this.pendingPayload = null;
+    this.settle(null);
   }
 
   /**
@@ -136,14 +216,14 @@ export class RequestSession {
    * every other session of the user, runs `alsoRun` in the same transaction, and seals a
    * new cookie. The cookie sent with this request stops working. False when anonymous.
    */
-  async rotate(alsoRun: PendingWrite): Promise<boolean> {
+  async rotate(alsoRun: PendingWrite, authenticated?: Authenticated): Promise<boolean> {
     const active = await this.active();
     if (!active) return false;
-    const record = await this.deps.store.rotate(active.record.id, active.record.userId, alsoRun);
+    const record = await this.deps.store.rotate(active.record.id, active.record.userId, alsoRun, authenticated);
     if (!record) return false;
     const payload: SessionPayload = { ...active.payload, sid: record.id, rat: this.deps.now() };
     await this.issue(payload);
-    this.loaded = Promise.resolve({ payload, record, user: active.user });
+    this.settle({ ...active, payload, record });
     return true;
   }
 

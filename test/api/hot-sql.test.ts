@@ -70,10 +70,14 @@ describe.each(BACKENDS)("hot-path SQL (%s)", (backend) => {
       const store = createSessionStore(prisma, sql, limits);
       const user = await prisma.user.findUniqueOrThrow({ where: { username: DEMO.mcgonagall.username } });
       // odd milliseconds and a user agent with quotes, on a professor with no house
-      const created = await store.create(user.id, `Mozilla/5.0 "quoted" ✓`, 1_790_000_000);
+      const created = await store.create(user.id, `Mozilla/5.0 "quoted" ✓`, 1_790_000_000, ["pwd", "otp", "mfa"]);
       await prisma.session.update({
         where: { id: created.id },
-        data: { createdAt: new Date(1_790_000_000_123), lastSeenAt: new Date(1_790_000_100_987) },
+        data: {
+          createdAt: new Date(1_790_000_000_123),
+          lastSeenAt: new Date(1_790_000_100_987),
+          authenticatedAt: new Date(1_790_000_050_555),
+        },
       });
       const viaPrisma = await prisma.session.findUniqueOrThrow({
         where: { id: created.id },
@@ -83,11 +87,15 @@ describe.each(BACKENDS)("hot-path SQL (%s)", (backend) => {
           createdAt: true,
           lastSeenAt: true,
           userAgent: true,
+          authenticatedAt: true,
+          methods: true,
           user: { select: { id: true, username: true, displayName: true, role: true, house: true } },
         },
       });
       const loaded = await store.load(created.id);
-      expect(loaded).toEqual(viaPrisma);
+      expect(loaded).toEqual({ ...viaPrisma, secondFactor: false });
+      expect(loaded?.authenticatedAt.getTime()).toBe(1_790_000_050_555);
+      expect(loaded?.methods).toEqual(["pwd", "otp", "mfa"]);
       expect(loaded?.lastSeenAt.getTime()).toBe(1_790_000_100_987);
       expect(loaded?.user).toEqual({
         id: user.id,
@@ -97,7 +105,10 @@ describe.each(BACKENDS)("hot-path SQL (%s)", (backend) => {
         house: null,
       });
       expect(await store.load("00000000-0000-4000-8000-000000000000")).toBeNull();
-      expect(await store.load(created.id.toUpperCase())).toEqual(viaPrisma);
+      expect(await store.load(created.id.toUpperCase())).toEqual({ ...viaPrisma, secondFactor: false });
+      // the same statement says whether the user has a confirmed second factor
+      await prisma.totpFactor.create({ data: { userId: user.id, secret: "sealed", confirmedAt: new Date() } });
+      expect((await store.load(created.id))?.secondFactor).toBe(true);
     });
 
     it("pages students in (name, id) order with the same rows as a Prisma findMany, cursor by cursor", async () => {

@@ -39,6 +39,7 @@ describe("schema", () => {
     expect(publicFields.sort()).toEqual([
       "Mutation.login",
       "Mutation.logout",
+      "Mutation.verifySecondFactor",
       "Query.houses",
       "Query.me",
       "Query.node",
