@@ -75,7 +75,7 @@ async function measure(rows: number): Promise<void> {
     const logins: number[] = [];
     for (const user of users) {
       const t = performance.now();
-      await store.create(user, "bench", now);
+      await store.create(user, "bench", now, ["pwd"]);
       logins.push(performance.now() - t);
     }
     console.log(`- login's session write (store.create: bounded purge + insert, no backlog): ${quantiles(logins)}`);
@@ -91,7 +91,7 @@ async function measure(rows: number): Promise<void> {
     const batched: number[] = [];
     for (const user of users.slice(0, 50)) {
       const t = performance.now();
-      await store.create(user, "bench", now);
+      await store.create(user, "bench", now, ["pwd"]);
       batched.push(performance.now() - t);
     }
     console.log(
