@@ -1,4 +1,5 @@
-// `npm run bench [-- --quick] [--backend pglite|postgresql] [--profile] [--label NAME]`:
+// `npm run bench [-- --quick] [--backend pglite|postgresql] [--profile] [--label NAME]`
+// (`-- --scale`: N instances behind HAProxy on PgBouncer and a Redis Cluster, bench/scale.ts):
 // starts the server (production, logs off) and the ceilings as separate processes, drives
 // them with autocannon from other processes, prints Markdown and writes bench/results/*.json.
 import { randomBytes } from "node:crypto";
@@ -11,6 +12,7 @@ import type { LoadSpec } from "./load.js";
 import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript, startCommand } from "./processes.js";
 import { summarizeProfile } from "./profile.js";
 import { type Backend, type BackendResult, type Row, table, targets } from "./report.js";
+import { runScale } from "./scale.js";
 import { createScratchDatabase } from "./support.js";
 
 const { values: flags } = parseArgs({
@@ -22,6 +24,8 @@ const { values: flags } = parseArgs({
     duration: { type: "string" },
     connections: { type: "string" },
     scenario: { type: "string", multiple: true },
+    scale: { type: "boolean", default: false },
+    instances: { type: "string", default: "1,2,4" },
   },
 });
 
@@ -396,7 +400,16 @@ async function main(): Promise<void> {
   process.exit(0);
 }
 
-main().catch((error: unknown) => {
+const entry = flags.scale
+  ? () =>
+      runScale({
+        duration: Number(flags.duration ?? (QUICK ? 3 : 10)),
+        connections: CONNECTIONS,
+        instances: flags.instances.split(",").map(Number),
+      }).then(() => process.exit(0))
+  : main;
+
+entry().catch((error: unknown) => {
   console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
-    await migrate(db, config.databaseUrl);
+    await migrate(db, config);
     await seed(db.prisma, { demo: false });
     await db.prisma.student.createMany({ data: extraStudents(), skipDuplicates: true });
     const passwordHash = await hashPassword(BENCH_PASSWORD);

@@ -8,7 +8,7 @@ try {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
-    if (config.migrateOnStart) await migrate(db, config.databaseUrl);
+    if (config.migrateOnStart) await migrate(db, config);
     await seed(db.prisma, { demo: config.nodeEnv !== "production" });
     console.log(config.nodeEnv === "production" ? "Seeded students (no demo accounts in production)." : "Seeded.");
   } finally {

@@ -8,7 +8,7 @@ try {
   const db = await openDatabase(config);
   try {
     const engine = config.databaseUrl && nativeMigrator() ? "native" : "wasm";
-    const applied = await migrate(db, config.databaseUrl);
+    const applied = await migrate(db, config);
     console.log(
       engine === "native"
         ? "Migrations applied with the native schema engine."

@@ -36,8 +36,8 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const db = await openDatabase(config);
   // With REDIS_URL the running instances hear of it and end those sessions' subscriptions at once.
-  const pubsub = config.redisUrl
-    ? createLivePubSub(config.redisUrl, `${config.throttle.redisPrefix}live:`, createLogger(config))
+  const pubsub = config.redisUrls
+    ? createLivePubSub(config.redisUrls, `${config.throttle.redisPrefix}live:`, createLogger(config))
     : null;
   try {
     const store = createSessionStore(db.prisma, db.sql, config.session);

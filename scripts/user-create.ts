@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const db = await openDatabase(config);
   try {
-    if (config.migrateOnStart) await migrate(db, config.databaseUrl);
+    if (config.migrateOnStart) await migrate(db, config);
     const users = createUserQueries(db.prisma);
     if (await users.idOf(username)) fail(`the username "${username}" is taken`);
     const user = await users.create({

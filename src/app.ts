@@ -19,6 +19,7 @@ import { createLiveHub, type LiveHub } from "./live/hub.js";
 import { createLivePubSub } from "./live/pubsub.js";
 import { announceSessionEnds } from "./live/session-events.js";
 import { createLogger, type Logger } from "./log.js";
+import { assertRedisCluster } from "./redis.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
 
@@ -45,13 +46,15 @@ export interface BuildOptions {
 
 /**
  * Opens the database, migrates and seeds when configured to, and builds the Yoga server.
- * Throws ConfigError for configuration mistakes before touching the database.
+ * Throws ConfigError for configuration mistakes (a Redis Cluster node that does not answer
+ * among them) before touching the database.
  */
 export async function buildApplication(config: Config, options: BuildOptions = {}): Promise<Application> {
   const log = options.log ?? createLogger(config);
   const secrets = resolveSecrets(config, (message) => log.warn(message));
-  if (config.databaseUrl) await assertReachable(config.databaseUrl, config.dbTimeoutMs);
-  const db = await openDatabase(config, { onQuery: options.onQuery });
+  if (config.redisUrls) await assertRedisCluster(config.redisUrls);
+  const endpoint = config.databaseUrl ? await assertReachable(config.databaseUrl, config.dbTimeoutMs) : null;
+  const db = await openDatabase(config, { onQuery: options.onQuery, pooler: endpoint?.pooler });
   try {
     await prepareDatabase(db, config, log);
   } catch (e) {
@@ -60,12 +63,12 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const throttle = new LoginThrottle(
-    config.redisUrl
-      ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log)
+    config.redisUrls
+      ? createRedisStore(config.redisUrls, config.throttle.redisPrefix, log)
       : createMemoryStore(now, config.throttle.maxKeys),
     config.throttle,
   );
-  const pubsub = createLivePubSub(config.redisUrl, `${config.throttle.redisPrefix}live:`, log);
+  const pubsub = createLivePubSub(config.redisUrls, `${config.throttle.redisPrefix}live:`, log);
   const store = announceSessionEnds(createSessionStore(db.prisma, db.sql, config.session), pubsub);
   const live = createLiveHub({ pubsub, store, limits: config.live, session: config.session, now, log });
   const yoga = createYogaServer({

@@ -8,6 +8,7 @@ import { openDatabase } from "./db/client.js";
 import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
 import { createLogger } from "./log.js";
+import { assertRedisCluster } from "./redis.js";
 
 async function primary(): Promise<void> {
   const config = loadConfig();
@@ -16,17 +17,18 @@ async function primary(): Promise<void> {
       "DATABASE_URL is required for the cluster: the embedded database belongs to one process; set a postgresql:// URL",
     );
   }
-  if (config.clusterWorkers > 1 && !config.redisUrl) {
+  if (config.clusterWorkers > 1 && !config.redisUrls) {
     // Each worker would count login failures in its own memory: N workers, N times the limit.
     throw new ConfigError(
       `REDIS_URL is required for a cluster of ${config.clusterWorkers} workers: without it each worker counts login failures alone; set REDIS_URL or CLUSTER_WORKERS=1`,
     );
   }
+  if (config.redisUrls) await assertRedisCluster(config.redisUrls);
   const log = createLogger(config);
-  await assertReachable(config.databaseUrl, config.dbTimeoutMs);
+  const { pooler } = await assertReachable(config.databaseUrl, config.dbTimeoutMs);
   // Migrate and seed once here, so that the workers start on a ready database.
   if (config.migrateOnStart || config.seedOnStart) {
-    const db = await openDatabase(config);
+    const db = await openDatabase(config, { pooler });
     try {
       await prepareDatabase(db, config, log);
     } finally {

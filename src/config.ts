@@ -1,6 +1,8 @@
 // Reads and validates the environment once; everything else takes the typed result.
 import { availableParallelism } from "node:os";
 import path from "node:path";
+import { ConfigError } from "./config-error.js";
+import { postgresUrl, redisUrls } from "./config-urls.js";
 
 export type NodeEnv = "production" | "development" | "test";
 export type SameSite = "lax" | "strict" | "none";
@@ -9,6 +11,11 @@ export interface Config {
   nodeEnv: NodeEnv;
   /** `postgresql://…` for a PostgreSQL server; null for embedded PGlite under `dataDir`. */
   databaseUrl: string | null;
+  /**
+   * A direct `postgresql://` URL for migrations, which need one session throughout (a pooler
+   * in transaction mode cannot give them that). Default: `databaseUrl`.
+   */
+  migrateDatabaseUrl: string | null;
   /** Where PGlite and the development secret live. Default `./data`. */
   dataDir: string;
   /** Raw `SESSION_SECRET`; parsed and checked by the session secrets module. */
@@ -17,7 +24,8 @@ export interface Config {
   host: string;
   /** Origins allowed to call with credentials (exact match). Default none. */
   corsOrigins: string[];
-  redisUrl: string | null;
+  /** One Redis URL, or the node URLs of a Redis Cluster (several, comma-separated in REDIS_URL). */
+  redisUrls: string[] | null;
   cookie: {
     /**
      * Default `__Host-session` in production (browsers then refuse the name from any other
@@ -127,10 +135,7 @@ export interface Config {
   };
 }
 
-/** A configuration mistake: the message names the variable and says what to set. */
-export class ConfigError extends Error {
-  override name = "ConfigError";
-}
+export { ConfigError };
 
 type Env = Record<string, string | undefined>;
 
@@ -150,24 +155,6 @@ function bool(env: Env, key: string, fallback: boolean): boolean {
   if (["1", "true", "yes", "on"].includes(raw)) return true;
   if (["0", "false", "no", "off"].includes(raw)) return false;
   throw new ConfigError(`${key} must be true or false, got "${env[key]}"`);
-}
-
-function databaseUrl(env: Env): string | null {
-  const raw = env.DATABASE_URL?.trim();
-  if (!raw) return null;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError("DATABASE_URL is not a valid URL; expected postgresql://user@host:5432/db");
-  }
-  if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
-    throw new ConfigError(`DATABASE_URL must start with postgresql://, got "${url.protocol}//…"`);
-  }
-  if (!url.hostname && !url.searchParams.get("host")) {
-    throw new ConfigError("DATABASE_URL has no host; expected postgresql://user@host:5432/db");
-  }
-  return raw;
 }
 
 function origins(env: Env): string[] {
@@ -253,6 +240,11 @@ export function loadConfig(env: Env = process.env): Config {
   if (session.renewInterval >= session.idleTimeout) {
     throw new ConfigError("SESSION_RENEW_INTERVAL must be shorter than SESSION_IDLE_TIMEOUT");
   }
+  const databaseUrl = postgresUrl(env, "DATABASE_URL");
+  const migrateDatabaseUrl = postgresUrl(env, "MIGRATE_DATABASE_URL");
+  if (migrateDatabaseUrl && !databaseUrl) {
+    throw new ConfigError("MIGRATE_DATABASE_URL needs DATABASE_URL (the embedded database migrates itself)");
+  }
   const http = {
     headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
     requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
@@ -264,13 +256,14 @@ export function loadConfig(env: Env = process.env): Config {
   }
   return {
     nodeEnv,
-    databaseUrl: databaseUrl(env),
+    databaseUrl,
+    migrateDatabaseUrl,
     dataDir: path.resolve(env.DATA_DIR?.trim() || "data"),
     sessionSecret: env.SESSION_SECRET?.trim() || null,
     port: int(env, "PORT", 4000, 0, 65535),
     host: env.HOST?.trim() || "localhost",
     corsOrigins: origins(env),
-    redisUrl: env.REDIS_URL?.trim() || null,
+    redisUrls: redisUrls(env.REDIS_URL),
     cookie: { name: cookieName, secure, sameSite, partitioned },
     session,
     migrateOnStart: bool(env, "MIGRATE_ON_START", !production),

@@ -1,6 +1,6 @@
 // Login-throttle counters in Redis, shared by every instance that uses the same REDIS_URL.
-import { Redis } from "ioredis";
 import type { Logger } from "../log.js";
+import { connectRedis } from "../redis.js";
 import type { CounterStore } from "./throttle.js";
 
 /** INCR and set the window on a new key in one step; returns the count and seconds left. */
@@ -21,13 +21,15 @@ end
 return 0`;
 
 /**
- * Counters under `prefix` in the Redis at `url`. Each key is updated by one Lua script, so
- * concurrent attempts from any number of instances are all counted. When Redis cannot be
- * reached a login fails (masked error) rather than going unthrottled. Redis expires keys
- * itself and evicts none (given a `noeviction` policy), so `hit` needs no limit here.
+ * Counters under `prefix` in the Redis (or Redis Cluster) at `urls`. Each key is updated by
+ * one Lua script on that key alone, so concurrent attempts from any number of instances are
+ * all counted, and on a cluster every script touches one slot. When Redis (or the master of a
+ * key's slot) cannot be reached a login fails (masked error) rather than going unthrottled.
+ * Redis expires keys itself and evicts none (given a `noeviction` policy), so `hit` needs no
+ * limit here.
  */
-export function createRedisStore(url: string, prefix: string, log: Logger): CounterStore {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });
+export function createRedisStore(urls: string[], prefix: string, log: Logger): CounterStore {
+  const redis = connectRedis(urls);
   let reported = false;
   redis.on("error", (error: Error) => {
     // The message names host and port only; the URL (which may hold a password) is never logged.

@@ -7,6 +7,7 @@ import pg from "pg";
 import type { Config } from "../config.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { lockDataDir } from "./pglite-lock.js";
+import { probeEndpoint } from "./reachable.js";
 import { pgliteSql, poolSql, type Sql } from "./sql.js";
 
 export type { PrismaClient } from "../generated/prisma/client.js";
@@ -16,8 +17,10 @@ export interface Database {
   /** The hot-path reads, on the same connections as Prisma. */
   sql: Sql;
   kind: "pglite" | "postgresql";
-  /** A fresh adapter factory for the schema engine (migrations). */
-  adapterFactory(): SqlMigrationAwareDriverAdapterFactory;
+  /** True when `DATABASE_URL` names a pooler (PgBouncer): no session state across transactions. */
+  pooler: boolean;
+  /** A fresh adapter factory for the schema engine (migrations), on `url` when given (PostgreSQL). */
+  adapterFactory(url?: string): SqlMigrationAwareDriverAdapterFactory;
   close(): Promise<void>;
 }
 
@@ -27,6 +30,8 @@ export const IN_MEMORY = "memory://";
 export interface OpenOptions {
   /** Called with the SQL of every query (tests count round trips with it). */
   onQuery?: (sql: string) => void;
+  /** Whether `DATABASE_URL` names a pooler, when the caller has checked already; probed otherwise. */
+  pooler?: boolean;
 }
 
 function clientOptions(options: OpenOptions) {
@@ -75,6 +80,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
       prisma,
       sql: pgliteSql(pglite, options.onQuery),
       kind: "pglite",
+      pooler: false,
       adapterFactory: () => new PrismaPGlite(pglite),
       async close() {
         await prisma.$disconnect();
@@ -88,13 +94,18 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
   }
 }
 
-function openPostgres(url: string, timeoutMs: number, options: OpenOptions): Database {
+async function openPostgres(url: string, timeoutMs: number, options: OpenOptions): Promise<Database> {
+  const pooler = options.pooler ?? (await probeEndpoint(url, timeoutMs)).pooler;
   const pool = { connectionString: url, connectionTimeoutMillis: timeoutMs, max: 10 };
-  // The app's queries also give up after the timeout, on both ends, so that an outage or
-  // a stalled server answers requests with an error instead of holding them. Migrations
-  // (adapterFactory) keep no statement limit: they may wait on the advisory lock.
+  // The app's queries give up after the timeout so that an outage or a stalled server answers
+  // requests with an error instead of holding them: on the client always, and on the server
+  // too when connected to it directly. A pooler refuses session parameters at connection start
+  // (its server connections serve many clients); behind one, the server-side limit is the
+  // role's or database's own `statement_timeout`. Migrations (adapterFactory) keep no
+  // statement limit: they may wait on the advisory lock.
+  const serverLimit = pooler ? {} : { statement_timeout: timeoutMs };
   // One pool, shared by Prisma and the hot-path reads.
-  const appPool = new pg.Pool({ ...pool, query_timeout: timeoutMs, statement_timeout: timeoutMs });
+  const appPool = new pg.Pool({ ...pool, query_timeout: timeoutMs, ...serverLimit });
   // An idle connection that dies (a server restart) must not crash the process; the next
   // query through the pool gets a new connection or reports the outage itself.
   appPool.on("error", () => {});
@@ -108,7 +119,8 @@ function openPostgres(url: string, timeoutMs: number, options: OpenOptions): Dat
     prisma,
     sql: poolSql(appPool, options.onQuery),
     kind: "postgresql",
-    adapterFactory: () => new PrismaPg({ ...pool, max: 1 }),
+    pooler,
+    adapterFactory: (migrateUrl = url) => new PrismaPg({ ...pool, connectionString: migrateUrl, max: 1 }),
     async close() {
       await prisma.$disconnect();
       await appPool.end();

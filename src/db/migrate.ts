@@ -5,7 +5,10 @@ import { existsSync, readdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import type { Config } from "../config.js";
+import { ConfigError } from "../config-error.js";
 import type { Database } from "./client.js";
+import { describeUrl, probeEndpoint } from "./reachable.js";
 import { openSchemaEngine, readMigrations } from "./schema-engine.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -38,12 +41,37 @@ function runNative(cli: string, url: string): Promise<void> {
   });
 }
 
+/** The URLs migrations read: the direct one when set. */
+export type MigrationUrls = Pick<Config, "databaseUrl" | "migrateDatabaseUrl"> & Partial<Pick<Config, "dbTimeoutMs">>;
+
+/**
+ * The URL migrations run on, checked to reach PostgreSQL itself: the engine holds an advisory
+ * lock for the whole run, which a pooler in transaction mode would hand to other clients'
+ * transactions. Throws ConfigError naming the variable to set, before anything is applied.
+ */
+export async function migrationUrl(config: MigrationUrls): Promise<string | null> {
+  const url = config.migrateDatabaseUrl ?? config.databaseUrl;
+  if (!url) return null;
+  const variable = config.migrateDatabaseUrl ? "MIGRATE_DATABASE_URL" : "DATABASE_URL";
+  const { pooler } = await probeEndpoint(url, config.dbTimeoutMs ?? 5000, variable);
+  if (pooler) {
+    const fix = config.migrateDatabaseUrl
+      ? "set MIGRATE_DATABASE_URL to PostgreSQL itself"
+      : "set MIGRATE_DATABASE_URL to a direct postgresql:// URL of the same database";
+    throw new ConfigError(
+      `${variable} (${describeUrl(url)}) is a connection pooler, and migrations need one session on PostgreSQL itself: ${fix}`,
+    );
+  }
+  return url;
+}
+
 /**
  * Applies pending migrations and returns the names applied (the native path reports none).
  * Idempotent; concurrent callers on one PostgreSQL database serialise on the engine's
- * advisory lock.
+ * advisory lock. Runs on MIGRATE_DATABASE_URL when set (see migrationUrl).
  */
-export async function migrate(db: Database, databaseUrl: string | null): Promise<string[]> {
+export async function migrate(db: Database, config: MigrationUrls): Promise<string[]> {
+  const databaseUrl = await migrationUrl(config);
   const cli = databaseUrl ? nativeMigrator() : null;
   if (cli && databaseUrl) {
     await runNative(cli, databaseUrl);
@@ -51,7 +79,7 @@ export async function migrate(db: Database, databaseUrl: string | null): Promise
   }
   // The engine does not release the connections it opens (nor their advisory lock) when
   // freed: track them and dispose of them here.
-  const factory = db.adapterFactory();
+  const factory = db.adapterFactory(databaseUrl ?? undefined);
   const opened: { dispose(): Promise<void> }[] = [];
   const tracked: SqlMigrationAwareDriverAdapterFactory = {
     provider: factory.provider,

@@ -11,11 +11,14 @@ import { seed } from "./seed.js";
  */
 export async function prepareDatabase(
   db: Database,
-  config: Pick<Config, "migrateOnStart" | "seedOnStart" | "databaseUrl" | "nodeEnv">,
+  config: Pick<
+    Config,
+    "migrateOnStart" | "seedOnStart" | "databaseUrl" | "migrateDatabaseUrl" | "dbTimeoutMs" | "nodeEnv"
+  >,
   log: Logger,
 ): Promise<void> {
   if (config.migrateOnStart) {
-    const applied = await migrate(db, config.databaseUrl);
+    const applied = await migrate(db, config);
     if (applied.length) log.info({ applied }, "migrations applied");
   }
   if (config.seedOnStart) await seed(db.prisma, { demo: config.nodeEnv !== "production" });

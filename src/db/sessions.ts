@@ -32,6 +32,12 @@ export interface Authenticated {
 /** Longest user agent kept with a session. */
 const USER_AGENT_LIMIT = 512;
 
+/**
+ * Expired rows a login deletes at most. A backlog (after an outage, or a purge turned on late)
+ * then drains over the following logins instead of landing on one of them.
+ */
+export const PURGE_BATCH = 1000;
+
 /** The lifetimes a row is judged by, in seconds. */
 export interface SessionLimits {
   absoluteTimeout: number;
@@ -94,13 +100,17 @@ export function createSessionStore(prisma: PrismaClient, sql: Sql, limits: Sessi
   return {
     /**
      * Starts a session row with a fresh random id (a new identity on every login), and
-     * deletes every row already past its idle limit, whoever it belonged to, so that
-     * abandoned sessions do not pile up (an indexed range delete).
+     * deletes up to PURGE_BATCH rows already past their idle limit, whoever they belonged
+     * to, so that abandoned sessions do not pile up (an indexed range scan). Concurrent
+     * logins skip each other's locked rows rather than wait on them.
      */
     async create(userId: string, userAgent: string | null, now: number, methods: string[]): Promise<SessionRow> {
       const at = new Date(now * 1000);
+      const idleBefore = new Date((now - limits.idleTimeout) * 1000);
       const [, record] = await prisma.$transaction([
-        prisma.session.deleteMany({ where: { lastSeenAt: { lte: new Date((now - limits.idleTimeout) * 1000) } } }),
+        prisma.$executeRaw`DELETE FROM "Session" WHERE "id" IN (
+          SELECT "id" FROM "Session" WHERE "lastSeenAt" <= ${idleBefore}
+          LIMIT ${PURGE_BATCH} FOR UPDATE SKIP LOCKED)`,
         prisma.session.create({
           select: ROW,
           data: {

@@ -1,10 +1,10 @@
 // The live events between instances: Yoga's pubsub on an in-process or a Redis event target.
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, type PubSub } from "@graphql-yoga/subscription";
-import { Redis } from "ioredis";
 import type { CurrentUser } from "../db/users.js";
 import type { House } from "../generated/prisma/enums.js";
 import type { Logger } from "../log.js";
+import { connectRedis } from "../redis.js";
 
 /** A point award as every instance receives it (JSON-safe: it may cross Redis). */
 export interface AwardEvent {
@@ -35,13 +35,14 @@ export interface LivePubSub {
 }
 
 /**
- * In-process when `redisUrl` is null (one instance); otherwise Redis pub/sub, so that an award
+ * In-process when `redisUrls` is null (one instance); otherwise Redis pub/sub (on a cluster,
+ * classic pub/sub, which the cluster bus carries to every node), so that an award
  * or a sign-out on any instance reaches the streams of every instance. Channels are named
  * `prefix` + topic, so that several deployments (or test runs) can share one Redis.
  */
-export function createLivePubSub(redisUrl: string | null, prefix: string, log: Logger): LivePubSub {
+export function createLivePubSub(redisUrls: string[] | null, prefix: string, log: Logger): LivePubSub {
   const channel = (topic: keyof Topics) => `${prefix}${topic}`;
-  if (!redisUrl) {
+  if (!redisUrls) {
     const pubsub: PubSub<Record<string, [unknown]>> = createPubSub();
     return {
       publish: (topic, payload) => pubsub.publish(channel(topic), payload),
@@ -50,8 +51,8 @@ export function createLivePubSub(redisUrl: string | null, prefix: string, log: L
     };
   }
   const options = { maxRetriesPerRequest: 1, connectTimeout: 2000 };
-  const publishClient = new Redis(redisUrl, options);
-  const subscribeClient = new Redis(redisUrl, options);
+  const publishClient = connectRedis(redisUrls, options);
+  const subscribeClient = connectRedis(redisUrls, options);
   let reported = false;
   for (const client of [publishClient, subscribeClient]) {
     // The message names host and port only; the URL (which may hold a password) is never logged.

@@ -105,14 +105,19 @@ interface Harness {
   close(): Promise<void>;
 }
 
-async function harness(backend: Backend, env: Record<string, string>, databaseUrl?: string): Promise<Harness> {
-  const database = databaseUrl ? null : await createTestDatabase(backend);
-  const url = databaseUrl ?? database?.url;
+async function harness(
+  backend: Backend,
+  env: Record<string, string>,
+  databaseEnv?: Record<string, string>,
+): Promise<Harness> {
+  const database = databaseEnv ? null : await createTestDatabase(backend);
+  const dbEnv = databaseEnv ?? database?.env ?? {};
+  const url = dbEnv.DATABASE_URL;
   const config = loadConfig({
     NODE_ENV: "test",
     SESSION_SECRET: SECRET,
     LOG_LEVEL: "trace",
-    ...(url ? { DATABASE_URL: url } : {}),
+    ...dbEnv,
     ...env,
   });
   if (!url) config.dataDir = IN_MEMORY;
@@ -217,7 +222,7 @@ describe("no secret in the log of an unexpected error (PostgreSQL behind a proxy
     const url = new URL(database.url as string);
     proxy = await createTcpProxy(Number(url.port || 5432));
     url.port = String(proxy.port);
-    h = await harness("postgresql", { DB_TIMEOUT_MS: "1000" }, url.toString());
+    h = await harness("postgresql", { DB_TIMEOUT_MS: "1000" }, { ...database.env, DATABASE_URL: url.toString() });
   });
   afterAll(async () => {
     await h?.app.close().catch(() => {});

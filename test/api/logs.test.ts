@@ -27,7 +27,7 @@ async function appWithCapturedLog(backend: Backend, env: Record<string, string> 
     NODE_ENV: "test",
     SESSION_SECRET: SECRET,
     LOG_LEVEL: "trace", // everything, so that nothing secret can hide below the level
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...database.env,
     ...env,
   });
   if (!database.url) config.dataDir = IN_MEMORY;

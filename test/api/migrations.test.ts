@@ -34,8 +34,8 @@ describe.each(BACKENDS)("migrate and seed (%s)", (backend) => {
     const db = await openDatabase({ databaseUrl: database.url, dataDir: IN_MEMORY });
     try {
       const names = (await readMigrations()).migrationDirectories.map((d) => d.path);
-      expect(await migrate(db, database.url)).toEqual(names);
-      expect(await migrate(db, database.url)).toEqual([]);
+      expect(await migrate(db, { databaseUrl: database.url, migrateDatabaseUrl: database.directUrl })).toEqual(names);
+      expect(await migrate(db, { databaseUrl: database.url, migrateDatabaseUrl: database.directUrl })).toEqual([]);
 
       const rows = await db.prisma.$queryRaw<{ migration_name: string; checksum: string; finished_at: Date | null }[]>`
         SELECT migration_name, checksum, finished_at FROM _prisma_migrations ORDER BY migration_name`;
@@ -65,7 +65,7 @@ describe.each(BACKENDS)("migrate and seed (%s)", (backend) => {
     cleanup.push(database);
     const db = await openDatabase({ databaseUrl: database.url, dataDir: IN_MEMORY });
     try {
-      await migrate(db, database.url);
+      await migrate(db, { databaseUrl: database.url, migrateDatabaseUrl: database.directUrl });
       await expect(
         db.prisma.student.create({ data: { name: "Too Old", house: "GRYFFINDOR", year: 8, email: "old@x.example" } }),
       ).rejects.toThrow();

@@ -45,7 +45,7 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     LOG_LEVEL: "silent", // also when a test switches NODE_ENV to production
     SESSION_SECRET: SECRET,
     DATA_DIR: IN_MEMORY,
-    ...(database.url ? { DATABASE_URL: database.url } : {}),
+    ...database.env,
     ...env,
   });
   // PGlite stays in memory unless the test names a DATA_DIR (to restart on the same data).

@@ -1,5 +1,7 @@
 // Fresh databases for tests: in-memory PGlite, or a new database on the PostgreSQL server.
-import { createScratchDatabase } from "../../bench/support.js";
+import type pg from "pg";
+import { createScratchDatabase, withClient as withClientAt } from "../../bench/support.js";
+import { type PgBouncer, startPgBouncer } from "./pgbouncer.js";
 
 export type Backend = "pglite" | "postgresql";
 
@@ -20,16 +22,51 @@ export const BACKENDS: Backend[] = chosenBackends(process.env.TEST_BACKENDS);
 /** The server that CI and developers have; its `test` database is only used to create others. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 
+/**
+ * `TEST_DATABASE_VIA=pgbouncer`: tests create their databases on PostgreSQL directly and hand
+ * the app a URL through a PgBouncer in transaction mode (one per test process), with the
+ * direct URL for migrations.
+ */
+export const VIA_PGBOUNCER = process.env.TEST_DATABASE_VIA === "pgbouncer";
+
+let bouncer: Promise<PgBouncer> | undefined;
+function sharedBouncer(): Promise<PgBouncer> {
+  if (!bouncer) {
+    const admin = new URL(ADMIN_URL);
+    bouncer = startPgBouncer({ host: admin.hostname, port: Number(admin.port || 5432) });
+    // Foreground child of this test process: it must not outlive it.
+    bouncer.then((b) => process.once("exit", () => void b.stop()));
+  }
+  return bouncer;
+}
+
+/** Runs `run` on one connection to `url` (default: the admin database), then closes it. */
+export function withClient<T>(run: (client: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
+  return withClientAt(run, url);
+}
+
 export interface TestDatabase {
-  /** null for PGlite. */
+  /** What the app gets as DATABASE_URL (through PgBouncer with TEST_DATABASE_VIA=pgbouncer); null for PGlite. */
   url: string | null;
+  /** PostgreSQL itself, for migrations and for tests that need a session; null for PGlite. */
+  directUrl: string | null;
+  /** DATABASE_URL, and MIGRATE_DATABASE_URL through PgBouncer: the environment that points an app here. */
+  env: Record<string, string>;
   drop(): Promise<void>;
 }
 
 /** Creates an empty database (PostgreSQL) or names an in-memory one (PGlite). */
 export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
-  if (backend === "pglite") return { url: null, drop: async () => {} };
-  return createScratchDatabase(ADMIN_URL, "t");
+  if (backend === "pglite") return { url: null, directUrl: null, env: {}, drop: async () => {} };
+  const scratch = await createScratchDatabase(ADMIN_URL, "t");
+  const name = new URL(scratch.url).pathname.slice(1);
+  const url = VIA_PGBOUNCER ? (await sharedBouncer()).url(name) : scratch.url;
+  return {
+    url,
+    directUrl: scratch.url,
+    env: { DATABASE_URL: url, ...(VIA_PGBOUNCER ? { MIGRATE_DATABASE_URL: scratch.url } : {}) },
+    drop: scratch.drop,
+  };
 }
 
 /**
@@ -48,5 +85,5 @@ export async function createPersistentData(
     return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
   const db = await createTestDatabase("postgresql");
-  return { env: { DATABASE_URL: db.url as string }, drop: db.drop };
+  return { env: db.env, drop: db.drop };
 }

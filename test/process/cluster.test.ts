@@ -51,7 +51,7 @@ describe("cluster entry (one worker per core, PostgreSQL)", () => {
     cluster = run(
       "src/cluster.ts",
       baseEnv({
-        DATABASE_URL: db.url as string,
+        ...db.env,
         REDIS_URL: "redis://127.0.0.1:6379",
         MIGRATE_ON_START: "true",
         SEED_ON_START: "true",
@@ -149,7 +149,7 @@ describe("cluster entry (one worker per core, PostgreSQL)", () => {
       const proc = run(
         "src/cluster.ts",
         baseEnv({
-          DATABASE_URL: db.url as string,
+          ...db.env,
           REDIS_URL: "redis://127.0.0.1:6379",
           CLUSTER_WORKERS: "2",
           PORT: String((blocker.address() as net.AddressInfo).port),
@@ -165,14 +165,14 @@ describe("cluster entry (one worker per core, PostgreSQL)", () => {
   });
 
   it("refuses more than one worker without REDIS_URL (each would count login failures alone), in one line", async () => {
-    const proc = run("src/cluster.ts", baseEnv({ DATABASE_URL: db.url as string, CLUSTER_WORKERS: "2" }));
+    const proc = run("src/cluster.ts", baseEnv({ ...db.env, CLUSTER_WORKERS: "2" }));
     expect((await proc.exited).code).toBe(1);
     expect(proc.stderr().trim().split("\n")).toEqual([expect.stringMatching(/^error: REDIS_URL is required/)]);
     expect(proc.lines.filter(isReady)).toEqual([]);
   });
 
   it("runs one worker without Redis", async () => {
-    const proc = run("src/cluster.ts", baseEnv({ DATABASE_URL: db.url as string, CLUSTER_WORKERS: "1" }));
+    const proc = run("src/cluster.ts", baseEnv({ ...db.env, CLUSTER_WORKERS: "1" }));
     try {
       const ready = await proc.waitFor(isReady, 90_000);
       const me = await post(ready.port as number, { query: "{ me { username } }" }, {});

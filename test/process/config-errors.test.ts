@@ -42,25 +42,17 @@ describe("start-up configuration errors (server process)", () => {
       () => ({ DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/no_such_database_for_config_errors" }),
       "DATABASE_URL",
     ],
-    [
-      "a short secret in production",
-      () => ({ DATABASE_URL: db.url ?? "", SESSION_SECRET: "too-short" }),
-      "SESSION_SECRET",
-    ],
-    ["no secret in production", () => ({ DATABASE_URL: db.url ?? "", SESSION_SECRET: "" }), "SESSION_SECRET"],
-    ["a PORT that is not a number", () => ({ DATABASE_URL: db.url ?? "", PORT: "http" }), "PORT"],
-    ["a PORT out of range", () => ({ DATABASE_URL: db.url ?? "", PORT: "70000" }), "PORT"],
-    ["an unknown LOG_LEVEL", () => ({ DATABASE_URL: db.url ?? "", LOG_LEVEL: "loud" }), "LOG_LEVEL"],
-    ["a DB_TIMEOUT_MS of zero", () => ({ DATABASE_URL: db.url ?? "", DB_TIMEOUT_MS: "0" }), "DB_TIMEOUT_MS"],
-    [
-      "a bad SHUTDOWN_TIMEOUT_MS",
-      () => ({ DATABASE_URL: db.url ?? "", SHUTDOWN_TIMEOUT_MS: "soon" }),
-      "SHUTDOWN_TIMEOUT_MS",
-    ],
-    ["a bad MIGRATE_ON_START", () => ({ DATABASE_URL: db.url ?? "", MIGRATE_ON_START: "maybe" }), "MIGRATE_ON_START"],
+    ["a short secret in production", () => ({ ...db.env, SESSION_SECRET: "too-short" }), "SESSION_SECRET"],
+    ["no secret in production", () => ({ ...db.env, SESSION_SECRET: "" }), "SESSION_SECRET"],
+    ["a PORT that is not a number", () => ({ ...db.env, PORT: "http" }), "PORT"],
+    ["a PORT out of range", () => ({ ...db.env, PORT: "70000" }), "PORT"],
+    ["an unknown LOG_LEVEL", () => ({ ...db.env, LOG_LEVEL: "loud" }), "LOG_LEVEL"],
+    ["a DB_TIMEOUT_MS of zero", () => ({ ...db.env, DB_TIMEOUT_MS: "0" }), "DB_TIMEOUT_MS"],
+    ["a bad SHUTDOWN_TIMEOUT_MS", () => ({ ...db.env, SHUTDOWN_TIMEOUT_MS: "soon" }), "SHUTDOWN_TIMEOUT_MS"],
+    ["a bad MIGRATE_ON_START", () => ({ ...db.env, MIGRATE_ON_START: "maybe" }), "MIGRATE_ON_START"],
     [
       "a __Host- cookie name without Secure",
-      () => ({ DATABASE_URL: db.url ?? "", SESSION_COOKIE_NAME: "__Host-session", SESSION_COOKIE_SECURE: "false" }),
+      () => ({ ...db.env, SESSION_COOKIE_NAME: "__Host-session", SESSION_COOKIE_SECURE: "false" }),
       "SESSION_COOKIE_NAME=__Host-session needs SESSION_COOKIE_SECURE=true",
     ],
   ];
@@ -77,7 +69,7 @@ describe("start-up configuration errors (server process)", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as net.AddressInfo).port;
     try {
-      expectOneLine(await start({ DATABASE_URL: db.url ?? "", PORT: String(port) }), "PORT");
+      expectOneLine(await start({ ...db.env, PORT: String(port) }), "PORT");
     } finally {
       blocker.close();
     }

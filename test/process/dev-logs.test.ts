@@ -21,7 +21,7 @@ describe("development logs", () => {
 
   it("are pretty, not JSON, on a terminal in development", async () => {
     // `script` gives the server a terminal, as `npm start` in a shell does.
-    const env = baseEnv({ NODE_ENV: "development", DATABASE_URL: database.url as string, DATA_DIR: dataDir });
+    const env = baseEnv({ NODE_ENV: "development", ...database.env, DATA_DIR: dataDir });
     delete env.SESSION_SECRET;
     const child = spawn("script", ["-qefc", `${process.execPath} --import tsx src/server.ts`, "/dev/null"], {
       cwd: ROOT,

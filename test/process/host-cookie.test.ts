@@ -17,7 +17,7 @@ describe("the session cookie of a production process", () => {
   ];
   beforeAll(async () => {
     db = await createTestDatabase("postgresql");
-    server = await startServer({ DATABASE_URL: db.url as string, MIGRATE_ON_START: "true", SEED_ON_START: "true" });
+    server = await startServer({ ...db.env, MIGRATE_ON_START: "true", SEED_ON_START: "true" });
     for (const user of users) await addUser(db.url as string, user);
   });
   afterAll(async () => {

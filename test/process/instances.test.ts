@@ -21,7 +21,7 @@ describe("several instances on one PostgreSQL database and Redis", () => {
     url = db.url as string;
     // Both start at once on an empty database and both migrate: the engine's lock serialises them.
     const env = {
-      DATABASE_URL: url,
+      ...db.env,
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_KEY_PREFIX: `hogwarts:instances-test:${process.pid}:${Date.now()}:`,
       LOGIN_MAX_FAILURES_PER_USER: "5",

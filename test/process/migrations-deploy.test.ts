@@ -42,7 +42,7 @@ describe("migrations for deploys (PostgreSQL)", () => {
   const fresh = async () => {
     const db = await createTestDatabase("postgresql");
     databases.push(db);
-    return db.url as string;
+    return db.directUrl as string;
   };
   afterEach(async () => {
     await Promise.all(databases.splice(0).map((d) => d.drop()));

@@ -97,7 +97,7 @@ describe("two instances behind HAProxy checking /ready", () => {
   beforeAll(async () => {
     db = await createTestDatabase("postgresql");
     env = {
-      DATABASE_URL: db.url as string,
+      ...db.env,
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_KEY_PREFIX: `hogwarts:proxy-test:${process.pid}:${Date.now()}:`,
       TRUST_PROXY: "1",

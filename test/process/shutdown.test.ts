@@ -44,15 +44,13 @@ const connects = (port: number) =>
 
 describe("graceful shutdown on SIGTERM", () => {
   let db: TestDatabase;
-  let url: string;
   beforeAll(async () => {
     db = await createTestDatabase("postgresql");
-    url = db.url as string;
   });
   afterAll(() => db?.drop());
 
   it("finishes a request in flight, refuses new connections, closes the pool and exits 0", async () => {
-    const server = await startServer({ DATABASE_URL: url, MIGRATE_ON_START: "true" });
+    const server = await startServer({ ...db.env, MIGRATE_ON_START: "true" });
     const slow = slowPost(server.port, JSON.stringify({ query: "{ houses { house points } }" }));
     // the request has reached the server once its connection is open and headers are sent
     await new Promise((r) => setTimeout(r, 500));
@@ -72,7 +70,7 @@ describe("graceful shutdown on SIGTERM", () => {
   });
 
   it("drains for SHUTDOWN_DRAIN_MS: /ready answers 503 at once, requests are still served with Connection: close", async () => {
-    const server = await startServer({ DATABASE_URL: url, SHUTDOWN_DRAIN_MS: "1500" });
+    const server = await startServer({ ...db.env, SHUTDOWN_DRAIN_MS: "1500" });
     const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
     const get = (path: string) =>
       new Promise<{ status: number; connection?: string; text: string }>((resolve, reject) => {
@@ -103,7 +101,7 @@ describe("graceful shutdown on SIGTERM", () => {
   });
 
   it("exits 0 promptly when idle, with keep-alive connections open", async () => {
-    const server = await startServer({ DATABASE_URL: url });
+    const server = await startServer({ ...db.env });
     const agent = new http.Agent({ keepAlive: true });
     await new Promise<void>((resolve) =>
       http.get({ host: "127.0.0.1", port: server.port, path: "/health", agent }, (res) =>
@@ -118,7 +116,7 @@ describe("graceful shutdown on SIGTERM", () => {
   });
 
   it("stops gracefully when SIGTERM reaches `npm start` (npm passes it on)", async () => {
-    const npm = runCommand("npm", ["start", "--silent"], baseEnv({ DATABASE_URL: url }));
+    const npm = runCommand("npm", ["start", "--silent"], baseEnv({ ...db.env }));
     await npm.waitFor(isReady, 90_000);
     npm.child.kill("SIGTERM");
     await npm.waitFor((l) => l.msg.startsWith("stopped; database pool closed"), 30_000);
@@ -126,7 +124,7 @@ describe("graceful shutdown on SIGTERM", () => {
   });
 
   it("gives up on a request that never completes after SHUTDOWN_TIMEOUT_MS and exits 1", async () => {
-    const server = await startServer({ DATABASE_URL: url, SHUTDOWN_TIMEOUT_MS: "1500" });
+    const server = await startServer({ ...db.env, SHUTDOWN_TIMEOUT_MS: "1500" });
     const stuck = slowPost(server.port, JSON.stringify({ query: "{ houses { house } }" }));
     stuck.response.catch(() => {}); // the server cuts it
     await new Promise((r) => setTimeout(r, 500));

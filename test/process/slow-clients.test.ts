@@ -37,7 +37,7 @@ describe("slow clients (a production server process)", () => {
   beforeAll(async () => {
     database = await createTestDatabase("postgresql");
     server = await startServer({
-      DATABASE_URL: database.url as string,
+      ...database.env,
       MIGRATE_ON_START: "true",
       HTTP_HEADERS_TIMEOUT_MS: String(HEADERS_MS),
       HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_MS),
