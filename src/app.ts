@@ -5,6 +5,7 @@ import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
 import type { Config } from "./config.js";
 import { type Database, openDatabase, ping } from "./db/client.js";
+import { createPasskeyStore } from "./db/passkeys.js";
 import { createPointQueries } from "./db/points.js";
 import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
@@ -15,6 +16,7 @@ import { createStudentQueries } from "./db/students.js";
 import { createUserQueries } from "./db/users.js";
 import { createYogaServer, type YogaServer } from "./http/yoga.js";
 import { createLogger, type Logger } from "./log.js";
+import { createChallengeCookie } from "./session/challenge-cookie.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
 
@@ -69,6 +71,8 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     factors: createSecondFactorStore(db.prisma),
     totpBox: createSecretBox(secrets, "totp-secret"),
     events: createSecurityEvents(db.prisma),
+    passkeys: createPasskeyStore(db.prisma),
+    challengeCookie: createChallengeCookie(config.cookie),
     ping: () => ping(db),
   });
   return {

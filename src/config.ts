@@ -72,6 +72,12 @@ export interface Config {
     /** Prefix of the Redis keys. Default `hogwarts:login:`. */
     redisPrefix: string;
   };
+  webauthn: {
+    /** Relying party id (a registrable domain of the page's origin). Default `localhost`; required in production. */
+    rpId: string;
+    /** Origins a passkey ceremony may come from (exact match). Default `http://localhost:PORT`; required in production. */
+    origins: string[];
+  };
   limits: {
     /** Largest request body, bytes. Default 100000. */
     maxBodyBytes: number;
@@ -159,6 +165,36 @@ function logLevel(env: Env, nodeEnv: NodeEnv): string {
   return raw;
 }
 
+/** `WEBAUTHN_RP_ID` and `WEBAUTHN_ORIGINS`: production must name them, since a wrong guess breaks every passkey. */
+function webauthn(env: Env, production: boolean, port: number): Config["webauthn"] {
+  const rpId = env.WEBAUTHN_RP_ID?.trim().toLowerCase() ?? "";
+  const rawOrigins = env.WEBAUTHN_ORIGINS?.trim() ?? "";
+  if (production && (!rpId || !rawOrigins)) {
+    throw new ConfigError(
+      "WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS are required in production (e.g. example.com and https://example.com)",
+    );
+  }
+  if (rpId && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId)) {
+    throw new ConfigError(`WEBAUTHN_RP_ID must be a domain name like example.com, got "${rpId}"`);
+  }
+  const origins = rawOrigins
+    ? rawOrigins.split(",").map((o) => {
+        const origin = o.trim();
+        let url: URL | null = null;
+        try {
+          url = new URL(origin);
+        } catch {}
+        if (!url || url.origin !== origin) {
+          throw new ConfigError(
+            `WEBAUTHN_ORIGINS holds "${origin}", which is not a bare origin like https://example.com`,
+          );
+        }
+        return origin;
+      })
+    : [`http://localhost:${port}`];
+  return { rpId: rpId || "localhost", origins };
+}
+
 /** `TRUST_PROXY`: a number of proxy hops; `true` means one, `false` none. */
 function trustProxy(env: Env): number {
   const raw = env.TRUST_PROXY?.trim().toLowerCase();
@@ -208,12 +244,13 @@ export function loadConfig(env: Env = process.env): Config {
   if (session.renewInterval >= session.idleTimeout) {
     throw new ConfigError("SESSION_RENEW_INTERVAL must be shorter than SESSION_IDLE_TIMEOUT");
   }
+  const port = int(env, "PORT", 4000, 0, 65535);
   return {
     nodeEnv,
     databaseUrl: databaseUrl(env),
     dataDir: path.resolve(env.DATA_DIR?.trim() || "data"),
     sessionSecret: env.SESSION_SECRET?.trim() || null,
-    port: int(env, "PORT", 4000, 0, 65535),
+    port,
     host: env.HOST?.trim() || "localhost",
     corsOrigins: origins(env),
     redisUrl: env.REDIS_URL?.trim() || null,
@@ -234,6 +271,7 @@ export function loadConfig(env: Env = process.env): Config {
       window: int(env, "LOGIN_THROTTLE_WINDOW", 15 * 60, 1, day),
       redisPrefix: env.REDIS_KEY_PREFIX?.trim() || "hogwarts:login:",
     },
+    webauthn: webauthn(env, production, port),
     limits: {
       maxBodyBytes: int(env, "MAX_BODY_BYTES", 100_000, 1_000, 100_000_000),
       maxDepth: int(env, "QUERY_MAX_DEPTH", 10, 1, 1000),

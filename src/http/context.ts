@@ -2,6 +2,7 @@
 import type { SecretBox } from "../auth/secret-box.js";
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Config } from "../config.js";
+import type { PasskeyStore } from "../db/passkeys.js";
 import type { PointQueries } from "../db/points.js";
 import type { SecondFactorStore } from "../db/second-factors.js";
 import type { SecurityEvents } from "../db/security-events.js";
@@ -9,6 +10,7 @@ import type { SessionStore } from "../db/sessions.js";
 import type { StudentQueries } from "../db/students.js";
 import type { CurrentUser, UserQueries } from "../db/users.js";
 import type { Logger } from "../log.js";
+import type { ChallengeCookie } from "../session/challenge-cookie.js";
 import { RequestSession, type SessionDeps } from "../session/request.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
 import { logUnexpected, requestLogger } from "./request-log.js";
@@ -36,6 +38,10 @@ export interface Context {
   totpBox: SecretBox;
   /** The audit trail. */
   events: SecurityEvents;
+  /** Passkeys and WebAuthn challenges. */
+  passkeys: PasskeyStore;
+  /** The cookie that binds a WebAuthn challenge to the browser that asked for it. */
+  challengeCookie: ChallengeCookie;
 }
 
 /** What a field guarded by the `signedIn` scope sees. */
@@ -51,6 +57,8 @@ export interface ContextDeps extends SessionDeps {
   factors: SecondFactorStore;
   totpBox: SecretBox;
   events: SecurityEvents;
+  passkeys: PasskeyStore;
+  challengeCookie: ChallengeCookie;
 }
 
 /**
@@ -84,6 +92,8 @@ export function createContextFactory(
       factors: deps.factors,
       totpBox: deps.totpBox,
       events: deps.events,
+      passkeys: deps.passkeys,
+      challengeCookie: deps.challengeCookie,
     });
     if (!session.hasCookie) return ctx;
     return session.getUser().then(

@@ -2,6 +2,7 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import { schema } from "../schema/index.js";
+import { useAccountPage } from "./account-page.js";
 import type { ServerContext } from "./client-address.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
 import { CSRF_HEADERS, corsFor } from "./cors.js";
@@ -51,6 +52,7 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
     cors: corsFor(config.corsOrigins),
     plugins: [
       useRequestLog(log),
+      useAccountPage(),
       useReadiness(deps.ping, Math.min(2000, config.dbTimeoutMs)),
       // Form posts and header-less GETs can come from any site without a preflight: refuse them.
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),

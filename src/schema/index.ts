@@ -12,6 +12,7 @@ import "./json.js";
 import "./security.js";
 import "./second-factor.js";
 import "./reauthenticate.js";
+import "./passkeys.js";
 
 /** The executable schema, sorted so that the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

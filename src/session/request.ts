@@ -28,6 +28,8 @@ interface Active {
 export class RequestSession {
   /** Set-Cookie headers for the response. */
   readonly outgoing: string[] = [];
+  /** Set-Cookie headers of other cookies this request sets (the WebAuthn challenge cookie). */
+  readonly extra: string[] = [];
   private loaded: Promise<Active | null> | undefined;
   /** The settled value of `loaded`, for synchronous scope checks. */
   private current: Active | null = null;
