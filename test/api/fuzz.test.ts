@@ -18,6 +18,14 @@ const CORPUS = [
   "mutation($id: ID!) { revokeSession(id: $id) }",
   "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }",
   "mutation($h: House!, $p: Int!, $r: String!) { awardPoints(house: $h, points: $p, reason: $r) { house points } }",
+  "mutation($u: String) { passkeyLoginOptions(username: $u) }",
+  "mutation($r: JSON!) { loginWithPasskey(response: $r) { id username } }",
+  "mutation($c: String, $k: JSON) { verifySecondFactor(code: $c, passkey: $k) { id } }",
+  "mutation($p: String, $c: String, $k: JSON) { reauthenticate(password: $p, code: $c, passkey: $k) }",
+  "mutation { passkeyRegistrationOptions }",
+  "mutation($r: JSON!, $n: String) { registerPasskey(response: $r, name: $n) { id name } }",
+  "mutation($id: ID!) { removePasskey(id: $id) }",
+  'mutation { loginWithPasskey(response: { id: "AA", rawId: "AA", type: "public-key", response: { clientDataJSON: "e30", authenticatorData: "AA", signature: "AA" } }) { id } }',
   'fragment S on Student { name email } query { node(id: "x") { ...S } }',
   "{ a: houses { house } b: me { id } __typename __schema { queryType { name } } }",
 ];
@@ -31,6 +39,10 @@ const FIELDS = [
   "login",
   "logout",
   "awardPoints",
+  "passkeyLoginOptions",
+  "loginWithPasskey",
+  "registerPasskey",
+  "removePasskey",
   "__typename",
   "__schema",
   "__type",
@@ -172,6 +184,19 @@ const jsonValue = fc.oneof(
     {},
     { __proto__: { polluted: true } },
     ["GRYFFINDOR"],
+    {
+      id: "AA",
+      rawId: "AA",
+      type: "public-key",
+      response: { clientDataJSON: "e30", authenticatorData: "AA", signature: "AA" },
+    },
+    {
+      id: "AA",
+      rawId: "AA",
+      type: "public-key",
+      response: { clientDataJSON: "e30", attestationObject: "o2Nm", transports: ["usb", 7] },
+    },
+    { id: "A".repeat(20_000), rawId: "A", type: "public-key", response: {} },
     "harry",
     "HARRY",
     "har\u0000ry",
@@ -179,9 +204,13 @@ const jsonValue = fc.oneof(
   ),
 );
 const variables = fc.oneof(
-  fc.dictionary(fc.constantFrom("h", "n", "a", "id", "u", "p", "c", "r", "x", "__proto__", "constructor"), jsonValue, {
-    maxKeys: 6,
-  }),
+  fc.dictionary(
+    fc.constantFrom("h", "n", "a", "id", "u", "p", "c", "r", "k", "x", "__proto__", "constructor"),
+    jsonValue,
+    {
+      maxKeys: 6,
+    },
+  ),
   jsonValue,
 );
 
@@ -205,6 +234,7 @@ describe("fuzzing the server with hostile input (pglite)", () => {
       points: await prisma.housePoints.findMany({ orderBy: { house: "asc" } }),
       awards: await prisma.pointAward.count(),
       students: await prisma.student.count(),
+      passkeys: await prisma.passkey.count(),
     };
   }
 
@@ -233,6 +263,8 @@ describe("fuzzing the server with hostile input (pglite)", () => {
       return `session=${deadCookie.slice(0, at)}${ch}${deadCookie.slice(at + 1)}`;
     }),
     fc.constant(`session=${"a".repeat(5000)}; session=x; other=1`),
+    fc.string({ maxLength: 60 }).map((s) => `session-challenge=${s}`),
+    fc.constant(`session-challenge=${"A".repeat(43)}; session-challenge=${"B".repeat(43)}`),
   );
 
   const headers = fc.record({
