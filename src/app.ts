@@ -1,4 +1,5 @@
 // The composition root: configuration -> database -> stores and queries -> Yoga server.
+import { HashQueue } from "./auth/hash-queue.js";
 import { createSecretBox } from "./auth/secret-box.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { createMemoryStore } from "./auth/throttle-memory.js";
@@ -54,7 +55,9 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const throttle = new LoginThrottle(
-    config.redisUrl ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log) : createMemoryStore(now),
+    config.redisUrl
+      ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log)
+      : createMemoryStore(now, config.throttle.maxKeys),
     config.throttle,
   );
   const yoga = createYogaServer({
@@ -73,6 +76,15 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     events: createSecurityEvents(db.prisma),
     passkeys: createPasskeyStore(db.prisma),
     challengeCookie: createChallengeCookie(config.cookie),
+    hashes: new HashQueue(
+      {
+        slots: config.hashing.slots,
+        maxWaitMs: config.hashing.maxWaitMs,
+        maxQueue: config.hashing.maxQueue,
+        perOwner: config.hashing.perUser,
+      },
+      log,
+    ),
     ping: () => ping(db),
   });
   return {
