@@ -3,6 +3,7 @@ import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import { schema } from "../schema/index.js";
 import { useAccountPage } from "./account-page.js";
+import { DEVELOPMENT_DOCUMENT } from "./graphiql-document.js";
 import type { ServerContext } from "./client-address.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
 import { CSRF_HEADERS, corsFor } from "./cors.js";
@@ -44,7 +45,14 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
     landingPage: false,
     // Yoga's own cap re-streams every body through a TransformStream; useBodyLimit does not.
     maxRequestBodySize: false,
-    graphiql: config.graphiql ? { title: "Hogwarts GraphQL", credentials: "same-origin" } : false,
+    graphiql: config.graphiql
+      ? {
+          title: "Hogwarts GraphQL",
+          credentials: "same-origin",
+          // The demo accounts exist only outside production, and so does a document naming them.
+          ...(config.nodeEnv === "production" ? {} : { defaultQuery: DEVELOPMENT_DOCUMENT }),
+        }
+      : false,
     // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     logging: {
