@@ -1,4 +1,5 @@
 // Passkeys: options for every ceremony, registering and removing, and signing in with one alone.
+import { normalizeUsername } from "../auth/username.js";
 import { assertionOptions, checkRegistration, registrationOptions } from "../auth/webauthn.js";
 import { parseRegistration } from "../auth/webauthn-input.js";
 import type { PasskeyRow } from "../db/passkeys.js";
@@ -14,7 +15,6 @@ import { PasskeyRef } from "./security.js";
 import { UserRef } from "./user.js";
 
 const NAME_MAX = 64;
-const USERNAME_MAX = 64;
 
 /** Stores `challenge` under a fresh challenge cookie, replacing any earlier one of this browser. */
 async function remember(
@@ -46,11 +46,10 @@ builder.mutationField("passkeyLoginOptions", (t) =>
     authScopes: { public: true },
     args: { username: t.arg.string() },
     resolve: async (_root, { username }, ctx) => {
-      if (username != null && (username.length === 0 || username.length > USERNAME_MAX)) {
-        throw badInput(`username must be 1 to ${USERNAME_MAX} characters`, "username");
-      }
-      const pending = username == null ? await ctx.session.getPending() : null;
-      const userId = username != null ? await ctx.users.idOf(username) : (pending?.uid ?? ctx.user?.id ?? null);
+      // The same rules as login: NFKC, letters, digits, '.', '_' and '-' only (a NUL never reaches SQL).
+      const name = username == null ? null : normalizeUsername(username);
+      const pending = name == null ? await ctx.session.getPending() : null;
+      const userId = name != null ? await ctx.users.idOf(name) : (pending?.uid ?? ctx.user?.id ?? null);
       const keys = userId ? await ctx.passkeys.list(userId) : [];
       const options = await assertionOptions(ctx.config.webauthn, keys);
       await remember(ctx, ctx.challengeCookie, "assert", options.challenge, userId);
@@ -84,8 +83,7 @@ builder.mutationField("registerPasskey", (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const name = (args.name ?? "Passkey").trim();
-      if (name.length === 0 || name.length > NAME_MAX)
-        throw badInput(`name must be 1 to ${NAME_MAX} characters`, "name");
+      if (name.length === 0 || name.length > NAME_MAX) throw badInput(`name must be 1 to ${NAME_MAX} characters`, "name");
       const response = parseRegistration(args.response, "response");
       const userId = ctx.user.id;
       const now = new Date(ctx.session.now() * 1000);

@@ -124,8 +124,8 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
     expect((await send(LOGIN, { r: assertion() }, late.set[0])).codes).toEqual(["INVALID_CREDENTIALS"]);
   });
 
-  it("refuses passkeyLoginOptions for an empty or 65-character username", async () => {
-    for (const u of ["", "x".repeat(65)]) expect((await send(OPTIONS, { u })).codes).toEqual(["BAD_USER_INPUT"]);
+  it("refuses passkeyLoginOptions for an empty, 65-character or NUL-holding username", async () => {
+    for (const u of ["", "x".repeat(65), "\u0000", "har\u0000ry"]) expect((await send(OPTIONS, { u })).codes).toEqual(["BAD_USER_INPUT"]);
   });
 
   it("refuses a registration without its own challenge, a misshapen one, a long name, and a foreign passkey id", async () => {

@@ -48,6 +48,17 @@ describe("start-up configuration errors (server process)", () => {
       "SESSION_SECRET",
     ],
     ["no secret in production", () => ({ DATABASE_URL: db.url ?? "", SESSION_SECRET: "" }), "SESSION_SECRET"],
+    [
+      "no WebAuthn origins in production",
+      () => ({ DATABASE_URL: db.url ?? "", WEBAUTHN_ORIGINS: "" }),
+      "WEBAUTHN_ORIGINS",
+    ],
+    ["no WebAuthn RP id in production", () => ({ DATABASE_URL: db.url ?? "", WEBAUTHN_RP_ID: "" }), "WEBAUTHN_RP_ID"],
+    [
+      "a WebAuthn origin with a path",
+      () => ({ DATABASE_URL: db.url ?? "", WEBAUTHN_ORIGINS: "https://example.com/account" }),
+      "WEBAUTHN_ORIGINS",
+    ],
     ["a PORT that is not a number", () => ({ DATABASE_URL: db.url ?? "", PORT: "http" }), "PORT"],
     ["a PORT out of range", () => ({ DATABASE_URL: db.url ?? "", PORT: "70000" }), "PORT"],
     ["an unknown LOG_LEVEL", () => ({ DATABASE_URL: db.url ?? "", LOG_LEVEL: "loud" }), "LOG_LEVEL"],
