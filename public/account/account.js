@@ -142,9 +142,7 @@ async function render() {
   );
   if (me.security.passkeys.length === 0) $("passkeys").replaceChildren(item("No passkeys yet."));
   const totp = me.security.totpEnabled;
-  $("totp-state").textContent = totp
-    ? `On. ${me.security.recoveryCodesLeft} recovery codes left.`
-    : "Off: sign-in asks only for your password (or a passkey).";
+  $("totp-state").textContent = totp ? `On. ${me.security.recoveryCodesLeft} recovery codes left.` : "Off.";
   $("totp-start").hidden = totp;
   $("totp-disable").hidden = !totp;
   $("sessions").replaceChildren(

@@ -83,7 +83,8 @@ builder.mutationField("registerPasskey", (t) =>
     },
     resolve: async (_root, args, ctx) => {
       const name = (args.name ?? "Passkey").trim();
-      if (name.length === 0 || name.length > NAME_MAX) throw badInput(`name must be 1 to ${NAME_MAX} characters`, "name");
+      if (name.length === 0 || name.length > NAME_MAX)
+        throw badInput(`name must be 1 to ${NAME_MAX} characters`, "name");
       const response = parseRegistration(args.response, "response");
       const userId = ctx.user.id;
       const now = new Date(ctx.session.now() * 1000);

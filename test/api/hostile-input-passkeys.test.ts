@@ -125,7 +125,8 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
   });
 
   it("refuses passkeyLoginOptions for an empty, 65-character or NUL-holding username", async () => {
-    for (const u of ["", "x".repeat(65), "\u0000", "har\u0000ry"]) expect((await send(OPTIONS, { u })).codes).toEqual(["BAD_USER_INPUT"]);
+    for (const u of ["", "x".repeat(65), "\u0000", "har\u0000ry"])
+      expect((await send(OPTIONS, { u })).codes).toEqual(["BAD_USER_INPUT"]);
   });
 
   it("refuses a registration without its own challenge, a misshapen one, a long name, and a foreign passkey id", async () => {
