@@ -40,6 +40,9 @@ async function post(origin: string, cookie: string, query: string, variables: Re
   return { status: response.status, body: await response.json(), cookies: pairs.filter((p) => !p.endsWith("=")) };
 }
 
+/** A loaded machine can take seconds between a click and the page's redraw. */
+const POLL = { timeout: 20_000 };
+
 const OPTIONS = "mutation($u: String) { passkeyLoginOptions(username: $u) }";
 const LOGIN = "mutation($r: JSON!) { loginWithPasskey(response: $r) { username } }";
 
@@ -80,11 +83,12 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
 
   it("registers a passkey, signs in with it alone and after a password, refuses replays, other origins and other users, and stops after removal", async () => {
     const started = Date.now();
+    await browser.context.clearCookies(); // each test starts signed out
     const { page, credentials } = await pageWithAuthenticator(browser);
     const problem = page.locator("#problem");
     await page.goto(`${origin}/account`);
     await signInWithPassword(page, DEMO.harry.username, DEMO.harry.password);
-    await expect.poll(() => page.locator("#who").textContent()).toBe("Harry Potter (harry)");
+    await expect.poll(() => page.locator("#who").textContent(), POLL).toBe("Harry Potter (harry)");
 
     await page.getByLabel("Name for a new passkey").fill("Harry's laptop");
     await page.getByRole("button", { name: "Add a passkey" }).click();
@@ -96,8 +100,8 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-    await expect.poll(() => page.locator("#who").textContent()).toBe("Harry Potter (harry)");
-    await expect.poll(() => page.locator("#sessions").textContent()).toContain("hwk, user, mfa");
+    await expect.poll(() => page.locator("#who").textContent(), POLL).toBe("Harry Potter (harry)");
+    await expect.poll(() => page.locator("#sessions").textContent(), POLL).toContain("hwk, user, mfa");
 
     // As the second factor after a password.
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -107,7 +111,7 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
     if (SHOTS && backend === "pglite")
       await page.screenshot({ path: new URL("account-second-step.png", SHOTS).pathname });
     await page.getByRole("button", { name: "Use a passkey" }).click();
-    await expect.poll(() => page.locator("#sessions").textContent()).toContain("pwd, hwk, user, mfa");
+    await expect.poll(() => page.locator("#sessions").textContent(), POLL).toContain("pwd, hwk, user, mfa");
 
     // Replay: one assertion, sent twice from Node with the browser's challenge cookie.
     const jar = async () => (await browser.context.cookies(origin)).map((c) => `${c.name}=${c.value}`).join("; ");
@@ -159,10 +163,10 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
     // Removed: the authenticator still holds the key, the server no longer accepts it.
     expect(await jar()).toContain("session=");
     await page.getByRole("button", { name: "Remove Harry's laptop" }).click();
-    await expect.poll(() => page.locator("#passkeys").textContent()).toContain("No passkeys yet.");
+    await expect.poll(() => page.locator("#passkeys").textContent(), POLL).toContain("No passkeys yet.");
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("button", { name: "Sign in with a passkey" }).click();
-    await expect.poll(() => problem.textContent()).toBe("The passkey could not be verified.");
+    await expect.poll(() => problem.textContent(), POLL).toBe("The passkey could not be verified.");
     expect(await page.locator("#signed-out").isVisible()).toBe(true);
     console.info(`passkey browser flow (${backend}): ${Date.now() - started} ms`);
     await page.close();
@@ -170,6 +174,7 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
 
   it("enrols TOTP with the QR code, shows recovery codes once, signs in with a code, and asks again before ending another session", async () => {
     const started = Date.now();
+    await browser.context.clearCookies(); // each test starts signed out
     const { app } = served;
     // Another session of Luna's, to end from the page.
     const elsewhere = app.client("Owl Post/1.0");
@@ -177,15 +182,15 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
     const { page } = await pageWithAuthenticator(browser);
     await page.goto(`${origin}/account`);
     await signInWithPassword(page, DEMO.luna.username, DEMO.luna.password);
-    await expect.poll(() => page.locator("#who").textContent()).toContain("(luna)");
+    await expect.poll(() => page.locator("#who").textContent(), POLL).toContain("(luna)");
 
     await page.getByRole("button", { name: "Set up an authenticator app" }).click();
-    await expect.poll(() => page.locator("#totp-qr").getAttribute("src")).toMatch(/^data:image\/svg\+xml/);
+    await expect.poll(() => page.locator("#totp-qr").getAttribute("src"), POLL).toMatch(/^data:image\/svg\+xml/);
     const secret = (await page.locator("#totp-secret").textContent()) as string;
     await page.getByLabel("Code shown by the app").fill(codeAt(secret, app.clock.now));
     await page.getByRole("button", { name: "Turn on" }).click();
-    await expect.poll(() => page.locator("#recovery-codes li").count()).toBe(10);
-    await expect.poll(() => page.locator("#totp-state").textContent()).toBe("On. 10 recovery codes left.");
+    await expect.poll(() => page.locator("#recovery-codes li").count(), POLL).toBe(10);
+    await expect.poll(() => page.locator("#totp-state").textContent(), POLL).toBe("On. 10 recovery codes left.");
     if (SHOTS && backend === "pglite") await page.screenshot({ path: new URL("account-totp.png", SHOTS).pathname });
 
     await page.getByRole("button", { name: "Sign out" }).click();
@@ -194,7 +199,7 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
     app.clock.advance(30); // the confirming code's step is spent
     await page.getByLabel(/Code from your authenticator app/).fill(codeAt(secret, app.clock.now));
     await page.getByRole("button", { name: "Verify code" }).click();
-    await expect.poll(() => page.locator("#who").textContent()).toContain("(luna)");
+    await expect.poll(() => page.locator("#who").textContent(), POLL).toContain("(luna)");
     expect(await page.locator("#recovery").isHidden()).toBe(true); // shown once, not after a reload of the account
 
     // Ending another session after REAUTH_MAX_AGE asks for the password and a code first.
@@ -205,8 +210,8 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
     await dialog.getByLabel("Password").fill(DEMO.luna.password);
     await dialog.getByLabel(/Code/).fill(codeAt(secret, app.clock.now));
     await dialog.getByRole("button", { name: "Confirm" }).click();
-    await expect.poll(() => page.locator("#status").textContent()).toBe("Session ended.");
-    await expect.poll(() => page.locator("#sessions li").count()).toBe(1);
+    await expect.poll(() => page.locator("#status").textContent(), POLL).toBe("Session ended.");
+    await expect.poll(() => page.locator("#sessions li").count(), POLL).toBe(1);
     expect((await elsewhere.gql("{ me { username } }")).body.data).toEqual({ me: null });
     console.info(`TOTP browser flow (${backend}): ${Date.now() - started} ms`);
     await page.close();
