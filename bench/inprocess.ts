@@ -1,11 +1,16 @@
 // In-process CPU per request (yoga.fetch, no sockets): quick A/B checks while profiling.
 // Usage: tsx bench/inprocess.ts [postgresql|pglite] [requests]
-import { createTestApp, DEMO } from "../test/helpers/app.js";
-import type { Backend } from "../test/helpers/database.js";
-import { extraStudents, HOUSES, STUDENTS } from "./fixtures.js";
+import { randomBytes } from "node:crypto";
+import { buildApplication } from "../src/app.js";
+import { hashPassword } from "../src/auth/password.js";
+import { loadConfig } from "../src/config.js";
+import { IN_MEMORY } from "../src/db/client.js";
+import { BENCH_PASSWORD, extraStudents, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
 import { createMinimalYoga } from "./minimal-yoga.js";
+import { createScratchDatabase } from "./support.js";
 
-const backend = (process.argv[2] ?? "postgresql") as Backend;
+const backend = process.argv[2] ?? "postgresql";
+if (backend !== "pglite" && backend !== "postgresql") throw new Error(`unknown backend ${backend}`);
 const total = Number(process.argv[3] ?? 3000);
 const inFlight = 10;
 
@@ -35,12 +40,42 @@ async function measure(name: string, fetchOne: Fetch, init: { cookie?: string; b
   );
 }
 
-const app = await createTestApp(backend);
+const database =
+  backend === "postgresql"
+    ? await createScratchDatabase(
+        process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test",
+        "bench",
+      )
+    : null;
+const config = loadConfig({
+  NODE_ENV: "test",
+  LOG_LEVEL: "silent",
+  SESSION_SECRET: randomBytes(32).toString("hex"),
+  ...(database ? { DATABASE_URL: database.url } : {}),
+});
+if (!database) config.dataDir = IN_MEMORY;
+config.migrateOnStart = true;
+config.seedOnStart = true;
+const app = await buildApplication(config);
 await app.db.prisma.student.createMany({ data: extraStudents() });
-const client = app.client();
-await client.login(DEMO.harry.username, DEMO.harry.password);
-const cookie = `session=${client.cookie}`;
-const tampered = `session=${client.cookie?.slice(0, -4)}AAAA`;
+await app.db.prisma.user.create({
+  data: {
+    username: "bench-0",
+    displayName: "Bench User 0",
+    passwordHash: await hashPassword(BENCH_PASSWORD),
+    role: "STUDENT",
+    house: "GRYFFINDOR",
+  },
+});
+const login = await app.yoga.fetch("http://localhost/graphql", {
+  method: "POST",
+  headers: { "content-type": "application/json" },
+  body: LOGIN(0),
+});
+const seal = /^session=([^;]+)/.exec(login.headers.getSetCookie().find((l) => l.startsWith("session=")) ?? "")?.[1];
+if (!seal) throw new Error(`bench login failed: ${login.status} ${await login.text()}`);
+const cookie = `session=${seal}`;
+const tampered = `session=${seal.slice(0, -4)}AAAA`;
 const ours: Fetch = async ({ cookie, body }) =>
   app.yoga.fetch("http://localhost/graphql", {
     method: "POST",
@@ -72,5 +107,6 @@ for (let round = 0; round < Number(process.env.ROUNDS ?? 2); round++) {
   if (!only || only === "name") await measure("signed-in students name", ours, { cookie, body: NAME });
   if (!only || only === "noemail") await measure("signed-in students no email", ours, { cookie, body: NOEMAIL });
 }
-await app.dispose();
+await app.close();
+await database?.drop();
 process.exit(0);

@@ -3,11 +3,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { build } from "esbuild";
-import { runCommand, runScript as runToEnd } from "../test/helpers/process.js";
 import type { LoadResult, LoadSpec } from "./load.js";
 import type { ProbeReading } from "./probe.js";
+import { ROOT, runToEnd } from "./support.js";
 
-export const ROOT = path.resolve(import.meta.dirname, "..");
+export { ROOT };
+
 /** Where the bench's own measured scripts are compiled to (bench/results is not in git). */
 const BUILT = path.join(ROOT, "bench/results/.build");
 const PROBE = path.join(BUILT, "probe.js");
@@ -43,13 +44,12 @@ export function startCommand(): { env: Record<string, string>; flags: string[]; 
  * does) and the ceilings and probe. No measured process loads tsx (about 30 MB of RSS).
  */
 export async function buildMeasured(): Promise<void> {
-  const proc = runCommand(
+  const { code, stderr } = await runToEnd(
     process.execPath,
     [path.join(ROOT, "scripts/build.mjs")],
     process.env as Record<string, string>,
   );
-  const { code } = await proc.exited;
-  if (code !== 0) throw new Error(`npm run build failed: ${proc.stderr().trim()}`);
+  if (code !== 0) throw new Error(`npm run build failed: ${stderr.trim()}`);
   await build({
     entryPoints: ["ceiling.ts", "minimal-yoga.ts", "probe.ts"].map((file) => path.join(ROOT, "bench", file)),
     outdir: BUILT,
@@ -61,11 +61,15 @@ export async function buildMeasured(): Promise<void> {
 }
 
 /** A port free right now on 127.0.0.1 (the server is told it; it cannot report it with logs off). */
-export { freePort } from "../test/helpers/process.js";
+export { freePort } from "./support.js";
 
 /** Runs a TypeScript script to completion; rejects with its stderr on a non-zero exit. */
 export async function runScript(script: string, args: string[], env: NodeJS.ProcessEnv): Promise<string> {
-  const { code, stdout, stderr } = await runToEnd(script, args, env as Record<string, string>);
+  const { code, stdout, stderr } = await runToEnd(
+    process.execPath,
+    ["--import", "tsx", script, ...args],
+    env as Record<string, string>,
+  );
   if (code !== 0) throw new Error(`${script} exited with ${code}: ${stderr.trim() || stdout.trim()}`);
   return stdout;
 }

@@ -6,13 +6,12 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import type pg from "pg";
-import { withClient } from "../test/helpers/database.js";
 import { BENCH_USERS, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
 import type { LoadSpec } from "./load.js";
 import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript, startCommand } from "./processes.js";
 import { summarizeProfile } from "./profile.js";
 import { type Backend, type BackendResult, type Row, table, targets } from "./report.js";
+import { createScratchDatabase } from "./support.js";
 
 const { values: flags } = parseArgs({
   options: {
@@ -55,8 +54,6 @@ const load = (spec: LoadSpec) => loader.run(spec);
 
 // ---------------------------------------------------------------- databases and servers
 
-const withAdmin = <T>(run: (c: pg.Client) => Promise<T>) => withClient(run, ADMIN_URL);
-
 interface BenchDatabase {
   env: Record<string, string>;
   drop(): Promise<void>;
@@ -67,14 +64,8 @@ async function createDatabase(backend: Backend): Promise<BenchDatabase> {
     const dir = mkdtempSync(path.join(os.tmpdir(), "bench-pglite-"));
     return { env: { DATA_DIR: dir }, drop: async () => rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `bench_${Date.now().toString(36)}_${randomBytes(3).toString("hex")}`;
-  await withAdmin((c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    env: { DATABASE_URL: url.toString() },
-    drop: () => withAdmin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
-  };
+  const { url, drop } = await createScratchDatabase(ADMIN_URL, "bench");
+  return { env: { DATABASE_URL: url }, drop };
 }
 
 function serverEnv(db: BenchDatabase, port: number): NodeJS.ProcessEnv {

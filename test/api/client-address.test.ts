@@ -41,7 +41,13 @@ describe("abuse settings", () => {
 
   it("documents its defaults and refuses nonsense", () => {
     const config = loadConfig({});
-    expect(config.throttle).toEqual({ maxPerUser: 5, maxPerAddress: 50, window: 900, redisPrefix: "hogwarts:login:" });
+    expect(config.throttle).toEqual({
+      maxPerUser: 5,
+      maxPerAddress: 50,
+      window: 900,
+      redisPrefix: "hogwarts:login:",
+      maxKeys: 100_000,
+    });
     expect(config.limits).toEqual({
       maxBodyBytes: 100_000,
       maxDepth: 10,

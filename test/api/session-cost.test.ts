@@ -1,4 +1,4 @@
-// Issue 3, point 8: what the per-request session check costs, counted in SQL queries.
+// What the per-request session check costs, counted in SQL queries.
 import { sealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, DEMO, SECRET, type TestApp, type TestClient } from "../helpers/app.js";

@@ -1,4 +1,4 @@
-// `students`, `Student.email` and `node(id)`: who sees what, and paging through a house.
+// `students`, `Student.email` and `node(id)`: who sees what, paging through a house, and its count.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { codes, createTestApp, DEMO, type TestApp, type TestClient } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/database.js";
@@ -188,6 +188,44 @@ describe.each(BACKENDS)("students (%s)", (backend) => {
         const res = await harry.gql(NODE, { id });
         expect(res.body).toEqual({ data: { node: null } });
       }
+    });
+  });
+
+  // Last: it empties Slytherin, which the tests above page through.
+  describe("totalCount", () => {
+    let total: number;
+    beforeAll(async () => {
+      total = await app.db.prisma.student.count({ where: { house: "GRYFFINDOR" } });
+    });
+
+    it("gives the whole house's count on the last page, on an empty page and for first: 0", async () => {
+      const first = await harry.gql<Page>(
+        "{ students(house: GRYFFINDOR, first: 100) { totalCount edges { node { name } } pageInfo { endCursor } } }",
+      );
+      expect(first.body.data?.students.edges).toHaveLength(total);
+      const end = first.body.data?.students.pageInfo.endCursor;
+      const after = await harry.gql<Page>(
+        "query($a: String) { students(house: GRYFFINDOR, first: 5, after: $a) { totalCount edges { node { name } } pageInfo { hasNextPage endCursor } } }",
+        { a: end },
+      );
+      expect(after.body.errors).toBeUndefined();
+      expect(after.body.data?.students).toEqual({
+        totalCount: total,
+        edges: [],
+        pageInfo: { hasNextPage: false, endCursor: null },
+      });
+      const none = await harry.gql<Page>(
+        "{ students(house: GRYFFINDOR, first: 0) { totalCount edges { node { name } } } }",
+      );
+      expect(none.body.data?.students).toEqual({ totalCount: total, edges: [] });
+    });
+
+    it("counts a house with no students as 0", async () => {
+      await app.db.prisma.student.deleteMany({ where: { house: "SLYTHERIN" } });
+      const res = await harry.gql<Page>(
+        "{ students(house: SLYTHERIN, first: 5) { totalCount edges { node { name } } } }",
+      );
+      expect(res.body.data?.students).toEqual({ totalCount: 0, edges: [] });
     });
   });
 });

@@ -10,7 +10,7 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
 describe.each(BACKENDS)("login throttling in Redis (%s)", (backend) => {
   // Our own key prefix: never touch anyone else's keys, never flush.
-  const prefix = `test:issue4:${randomBytes(6).toString("hex")}:`;
+  const prefix = `test:throttle:${randomBytes(6).toString("hex")}:`;
   const env = {
     REDIS_URL,
     REDIS_KEY_PREFIX: prefix,
@@ -91,7 +91,7 @@ describe.each(BACKENDS)("login throttling in Redis (%s)", (backend) => {
 });
 
 describe("Redis throttle windows and outages", () => {
-  const prefix = `test:issue4:${randomBytes(6).toString("hex")}:`;
+  const prefix = `test:throttle:${randomBytes(6).toString("hex")}:`;
   let app: TestApp;
   let redis: Redis;
   beforeAll(async () => {

@@ -1,11 +1,21 @@
 // Fresh databases for tests: in-memory PGlite, or a new database on the PostgreSQL server.
-import { randomBytes } from "node:crypto";
-import pg from "pg";
+import { createScratchDatabase } from "../../bench/support.js";
 
 export type Backend = "pglite" | "postgresql";
 
-/** Every database-touching suite runs on both. */
-export const BACKENDS: Backend[] = ["pglite", "postgresql"];
+const ALL: Backend[] = ["pglite", "postgresql"];
+
+/** `TEST_BACKENDS=pglite` (comma-separated) narrows a run, e.g. for the mutation run; unknown names throw. */
+function chosenBackends(raw: string | undefined): Backend[] {
+  if (!raw?.trim()) return ALL;
+  const names = raw.split(",").map((name) => name.trim());
+  const unknown = names.filter((name) => !ALL.includes(name as Backend));
+  if (unknown.length) throw new Error(`TEST_BACKENDS: unknown backend ${unknown.join(", ")} (use ${ALL.join(", ")})`);
+  return ALL.filter((backend) => names.includes(backend));
+}
+
+/** Every database-touching suite runs on both unless TEST_BACKENDS narrows it. */
+export const BACKENDS: Backend[] = chosenBackends(process.env.TEST_BACKENDS);
 
 /** The server that CI and developers have; its `test` database is only used to create others. */
 export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
@@ -16,28 +26,10 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** Runs `run` on one connection to `url` (default: the admin database), then closes it. */
-export async function withClient<T>(run: (client: pg.Client) => Promise<T>, url = ADMIN_URL): Promise<T> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return await run(client);
-  } finally {
-    await client.end();
-  }
-}
-
 /** Creates an empty database (PostgreSQL) or names an in-memory one (PGlite). */
 export async function createTestDatabase(backend: Backend): Promise<TestDatabase> {
   if (backend === "pglite") return { url: null, drop: async () => {} };
-  const name = `t_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
-  await withClient((c) => c.query(`CREATE DATABASE "${name}"`));
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: () => withClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
-  };
+  return createScratchDatabase(ADMIN_URL, "t");
 }
 
 /**

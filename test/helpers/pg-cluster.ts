@@ -26,7 +26,7 @@ function pgExec(binary: string, args: string[]) {
 
 /** initdb + start on a free port on 127.0.0.1, socket in the temp dir, trust auth, no fsync. */
 export async function createPgCluster(): Promise<PgCluster> {
-  const dir = mkdtempSync("/tmp/issue5-pg-");
+  const dir = mkdtempSync("/tmp/test-pg-cluster-");
   if (userInfo().uid === 0) {
     const { stdout } = await exec("id", ["-u", "postgres"]);
     const { stdout: gid } = await exec("id", ["-g", "postgres"]);

@@ -1,9 +1,9 @@
 // Real server processes for tests: spawn, read the port from the log, talk HTTP, signal.
 import { type ChildProcess, spawn } from "node:child_process";
-import path from "node:path";
+import { type Finished, ROOT, runToEnd } from "../../bench/support.js";
 import { SECRET } from "./app.js";
 
-export const ROOT = path.resolve(import.meta.dirname, "../..");
+export { ROOT };
 
 /** A clean production-like environment: nothing leaks in from the developer's shell. */
 export function baseEnv(env: Record<string, string>): Record<string, string> {
@@ -198,38 +198,10 @@ export async function addUser(
 }
 
 /** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const net = await import("node:net");
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
-
-export interface Finished {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export { freePort } from "../../bench/support.js";
+export type { Finished };
 
 /** Runs a command-line script (`node --import tsx`) to completion with `input` on its stdin. */
 export function runScript(script: string, args: string[], env: Record<string, string>, input = ""): Promise<Finished> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", script, ...args], { cwd: ROOT, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d) => {
-      stdout += d;
-    });
-    child.stderr.on("data", (d) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(input);
-  });
+  return runToEnd(process.execPath, ["--import", "tsx", script, ...args], env, input);
 }

@@ -39,7 +39,7 @@ describe("start-up configuration errors (server process)", () => {
     ],
     [
       "a database that does not exist",
-      () => ({ DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/no_such_database_issue5" }),
+      () => ({ DATABASE_URL: "postgresql://postgres@127.0.0.1:5432/no_such_database_for_config_errors" }),
       "DATABASE_URL",
     ],
     [

@@ -8,7 +8,7 @@ describe.each(BACKENDS)("npm run sessions:end (%s)", (backend) => {
   let shared: Record<string, string>;
   let cleanup: () => Promise<void>;
   beforeAll(async () => {
-    const data = await createPersistentData(backend, "issue3-end");
+    const data = await createPersistentData(backend, "sessions-end");
     shared = data.env;
     cleanup = data.drop;
   });

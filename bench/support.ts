@@ -1,0 +1,74 @@
+// Plumbing shared by the bench and the test helpers: scratch databases, free ports, child processes.
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import net from "node:net";
+import path from "node:path";
+import pg from "pg";
+
+/** The project root, where every script and command is run from. */
+export const ROOT = path.resolve(import.meta.dirname, "..");
+
+/** Runs `run` on one connection to `url`, then closes it. */
+export async function withClient<T>(run: (client: pg.Client) => Promise<T>, url: string): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await run(client);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface ScratchDatabase {
+  url: string;
+  /** Drops the database, closing whatever still connects to it. */
+  drop(): Promise<void>;
+}
+
+/** Creates an empty database named `<prefix>_<time>_<random>` on the server `adminUrl` points at. */
+export async function createScratchDatabase(adminUrl: string, prefix: string): Promise<ScratchDatabase> {
+  const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString("hex")}`;
+  await withClient((c) => c.query(`CREATE DATABASE "${name}"`), adminUrl);
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: () => withClient((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`), adminUrl).then(() => {}),
+  };
+}
+
+/** A port nothing listens on right now on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+export interface Finished {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs `command` from the project root with exactly `env` to its end, `input` on its stdin. */
+export function runToEnd(command: string, args: string[], env: Record<string, string>, input = ""): Promise<Finished> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
+    child.stderr.on("data", (d) => {
+      stderr += d;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    child.stdin.end(input);
+  });
+}
