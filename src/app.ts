@@ -6,6 +6,7 @@ import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
 import type { Config } from "./config.js";
 import { type Database, openDatabase, ping } from "./db/client.js";
+import { createPasskeyStore } from "./db/passkeys.js";
 import { createPointQueries } from "./db/points.js";
 import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
@@ -20,6 +21,7 @@ import { createLivePubSub } from "./live/pubsub.js";
 import { announceSessionEnds } from "./live/session-events.js";
 import { createLogger, type Logger } from "./log.js";
 import { assertRedisCluster } from "./redis.js";
+import { createChallengeCookie } from "./session/challenge-cookie.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
 
@@ -86,6 +88,8 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     factors: createSecondFactorStore(db.prisma),
     totpBox: createSecretBox(secrets, "totp-secret"),
     events: createSecurityEvents(db.prisma),
+    passkeys: createPasskeyStore(db.prisma),
+    challengeCookie: createChallengeCookie(config.cookie),
     hashes: new HashQueue(
       {
         slots: config.hashing.slots,

@@ -109,6 +109,12 @@ export interface Config {
     /** Keep-alive interval of WebSocket pings, ms; 0 = none. Default 12000. (SSE comments: Yoga's own, every 12 s.) */
     keepAliveMs: number;
   };
+  webauthn: {
+    /** Relying party id (a registrable domain of the page's origin). Default `localhost`; required in production. */
+    rpId: string;
+    /** Origins a passkey ceremony may come from (exact match). Default `http://localhost:PORT`; required in production. */
+    origins: string[];
+  };
   hashing: {
     /** argon2 hashes running at once. Default `UV_THREADPOOL_SIZE` (the threads that run them), else 4. */
     slots: number;
@@ -185,6 +191,36 @@ function logLevel(env: Env, nodeEnv: NodeEnv): string {
   return raw;
 }
 
+/** `WEBAUTHN_RP_ID` and `WEBAUTHN_ORIGINS`: production must name them, since a wrong guess breaks every passkey. */
+function webauthn(env: Env, production: boolean, port: number): Config["webauthn"] {
+  const rpId = env.WEBAUTHN_RP_ID?.trim().toLowerCase() ?? "";
+  const rawOrigins = env.WEBAUTHN_ORIGINS?.trim() ?? "";
+  if (production && (!rpId || !rawOrigins)) {
+    throw new ConfigError(
+      "WEBAUTHN_RP_ID and WEBAUTHN_ORIGINS are required in production (e.g. example.com and https://example.com)",
+    );
+  }
+  if (rpId && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rpId)) {
+    throw new ConfigError(`WEBAUTHN_RP_ID must be a domain name like example.com, got "${rpId}"`);
+  }
+  const origins = rawOrigins
+    ? rawOrigins.split(",").map((o) => {
+        const origin = o.trim();
+        let url: URL | null = null;
+        try {
+          url = new URL(origin);
+        } catch {}
+        if (!url || url.origin !== origin) {
+          throw new ConfigError(
+            `WEBAUTHN_ORIGINS holds "${origin}", which is not a bare origin like https://example.com`,
+          );
+        }
+        return origin;
+      })
+    : [`http://localhost:${port}`];
+  return { rpId: rpId || "localhost", origins };
+}
+
 /** `TRUST_PROXY`: a number of proxy hops; `true` means one, `false` none. */
 function trustProxy(env: Env): number {
   const raw = env.TRUST_PROXY?.trim().toLowerCase();
@@ -245,6 +281,7 @@ export function loadConfig(env: Env = process.env): Config {
   if (migrateDatabaseUrl && !databaseUrl) {
     throw new ConfigError("MIGRATE_DATABASE_URL needs DATABASE_URL (the embedded database migrates itself)");
   }
+  const port = int(env, "PORT", 4000, 0, 65535);
   const http = {
     headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
     requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
@@ -260,7 +297,7 @@ export function loadConfig(env: Env = process.env): Config {
     migrateDatabaseUrl,
     dataDir: path.resolve(env.DATA_DIR?.trim() || "data"),
     sessionSecret: env.SESSION_SECRET?.trim() || null,
-    port: int(env, "PORT", 4000, 0, 65535),
+    port,
     host: env.HOST?.trim() || "localhost",
     corsOrigins: origins(env),
     redisUrls: redisUrls(env.REDIS_URL),
@@ -291,6 +328,7 @@ export function loadConfig(env: Env = process.env): Config {
       buffer: int(env, "SUBSCRIPTION_BUFFER", 100, 1, 100_000),
       keepAliveMs: int(env, "SUBSCRIPTION_KEEPALIVE_MS", 12_000, 0, 600_000),
     },
+    webauthn: webauthn(env, production, port),
     hashing: {
       slots: int(env, "HASH_CONCURRENCY", int(env, "UV_THREADPOOL_SIZE", 4, 1, 1024), 1, 1024),
       maxWaitMs: int(env, "HASH_QUEUE_WAIT_MS", 1000, 0, 60_000),

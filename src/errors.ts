@@ -22,6 +22,7 @@ export const badInput = (message: string, argument?: string) =>
 export const rateLimited = (retryAfter: number) =>
   error("RATE_LIMITED", "Too many attempts; try again later.", { retryAfter: Math.max(1, Math.ceil(retryAfter)) });
 export const invalidCode = () => error("INVALID_CREDENTIALS", "Invalid or already used code.");
+export const invalidPasskey = () => error("INVALID_CREDENTIALS", "The passkey could not be verified.");
 export const noPendingSignIn = () =>
   error("UNAUTHENTICATED", "No sign-in is waiting for a second factor (or it expired): call login first.");
 export const secondFactorRequired = (methods: string[]) =>

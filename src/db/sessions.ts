@@ -74,7 +74,8 @@ const LOAD = `SELECT s."id"::text AS "id", s."userId"::text AS "userId",
   (extract(epoch FROM s."lastSeenAt") * 1000)::float8 AS "lastSeenAt",
   s."userAgent", (extract(epoch FROM s."authenticatedAt") * 1000)::float8 AS "authenticatedAt",
   array_to_string(s."methods", ' ') AS "methods",
-  EXISTS (SELECT 1 FROM "TotpFactor" f WHERE f."userId" = s."userId" AND f."confirmedAt" IS NOT NULL) AS "secondFactor",
+  (EXISTS (SELECT 1 FROM "TotpFactor" f WHERE f."userId" = s."userId" AND f."confirmedAt" IS NOT NULL)
+    OR EXISTS (SELECT 1 FROM "Passkey" k WHERE k."userId" = s."userId")) AS "secondFactor",
   u."username", u."displayName", u."role"::text AS "role", u."house"::text AS "house"
 FROM "Session" s JOIN "User" u ON u."id" = s."userId"
 WHERE s."id" = ANY($1::text[]::uuid[])`;

@@ -3,6 +3,7 @@ import type { HashQueue } from "../auth/hash-queue.js";
 import type { SecretBox } from "../auth/secret-box.js";
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Config } from "../config.js";
+import type { PasskeyStore } from "../db/passkeys.js";
 import type { PointQueries } from "../db/points.js";
 import type { SecondFactorStore } from "../db/second-factors.js";
 import type { SecurityEvents } from "../db/security-events.js";
@@ -11,6 +12,7 @@ import type { StudentQueries } from "../db/students.js";
 import type { CurrentUser, UserQueries } from "../db/users.js";
 import type { LiveHub } from "../live/hub.js";
 import type { Logger } from "../log.js";
+import type { ChallengeCookie } from "../session/challenge-cookie.js";
 import { RequestSession, type SessionDeps } from "../session/request.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
 import { logUnexpected, requestLogger } from "./request-log.js";
@@ -42,6 +44,10 @@ export interface Context {
   events: SecurityEvents;
   /** This instance's open subscriptions; awards are announced through it. */
   live: LiveHub;
+  /** Passkeys and WebAuthn challenges. */
+  passkeys: PasskeyStore;
+  /** The cookie that binds a WebAuthn challenge to the browser that asked for it. */
+  challengeCookie: ChallengeCookie;
 }
 
 /** What a field guarded by the `signedIn` scope sees. */
@@ -59,6 +65,8 @@ export interface ContextDeps extends SessionDeps {
   totpBox: SecretBox;
   events: SecurityEvents;
   live: LiveHub;
+  passkeys: PasskeyStore;
+  challengeCookie: ChallengeCookie;
 }
 
 /**
@@ -94,6 +102,8 @@ export function createContextFactory(
       totpBox: deps.totpBox,
       events: deps.events,
       live: deps.live,
+      passkeys: deps.passkeys,
+      challengeCookie: deps.challengeCookie,
     });
     if (session.cookieCount > 1) {
       // Never the values: one of them may be a victim's live session.

@@ -17,7 +17,7 @@ export function useSessionCookies(sessions: SessionsByRequest): Plugin {
   return {
     onResponse({ request, response }) {
       for (const session of sessions.get(request) ?? []) {
-        for (const header of session.outgoing) response.headers.append("set-cookie", header);
+        for (const header of [...session.outgoing, ...session.extra]) response.headers.append("set-cookie", header);
       }
     },
   };

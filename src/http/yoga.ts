@@ -2,10 +2,12 @@
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
 import { schema } from "../schema/index.js";
+import { useAccountPage } from "./account-page.js";
 import type { ServerContext } from "./client-address.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
 import { CSRF_HEADERS, corsFor } from "./cors.js";
 import { summarizeError } from "./error-summary.js";
+import { DEVELOPMENT_DOCUMENT } from "./graphiql-document.js";
 import { useLimits } from "./limits/index.js";
 import { useReadiness } from "./readiness.js";
 import { logUnexpected, useRequestLog } from "./request-log.js";
@@ -47,7 +49,13 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
     // Subscriptions over the WebSocket: GraphiQL's SSE mode opens them with a header-less GET,
     // which the CSRF rule refuses.
     graphiql: config.graphiql
-      ? { title: "Hogwarts GraphQL", credentials: "same-origin", subscriptionsProtocol: "WS" }
+      ? {
+          title: "Hogwarts GraphQL",
+          credentials: "same-origin",
+          subscriptionsProtocol: "WS",
+          // The demo accounts exist only outside production, and so does a document naming them.
+          ...(config.nodeEnv === "production" ? {} : { defaultQuery: DEVELOPMENT_DOCUMENT }),
+        }
       : false,
     // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
@@ -77,6 +85,7 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
     cors: corsFor(config.corsOrigins),
     plugins: [
       useRequestLog(log),
+      useAccountPage(),
       useReadiness(deps.ping, Math.min(2000, config.dbTimeoutMs)),
       // Form posts and header-less GETs can come from any site without a preflight: refuse them.
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),

@@ -13,6 +13,7 @@ import "./security.js";
 import "./second-factor.js";
 import "./reauthenticate.js";
 import "./live.js";
+import "./passkeys.js";
 
 /** The executable schema, sorted so that the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -8,18 +8,30 @@ import { methodsFor, type Proof } from "../session/step-up.js";
 import { audit } from "./audit.js";
 import { builder } from "./builder.js";
 import { codeAccount, countGuess } from "./guess.js";
+import { verifyPasskey } from "./passkey-assertion.js";
 
 builder.mutationField("reauthenticate", (t) =>
   t.withAuth({ signedIn: true }).boolean({
     description:
-      "Proves again who you are, so that changes that need a recent authentication work for REAUTH_MAX_AGE: the password, plus `code` (TOTP or recovery code) when the account has a second factor. The session gets a new id and cookie and stays one entry in mySessions. Wrong password or code: INVALID_CREDENTIALS.",
+      "Proves again who you are, so that changes that need a recent authentication work for REAUTH_MAX_AGE: a passkey alone, or the password plus `code` (TOTP or recovery code) when the account has TOTP. The session gets a new id and cookie and stays one entry in mySessions. Wrong password, code or passkey: INVALID_CREDENTIALS.",
     args: {
       password: t.arg.string(),
       code: t.arg.string(),
-      passkey: t.arg({ type: "JSON", description: "A WebAuthn assertion. Not enabled yet." }),
+      passkey: t.arg({
+        type: "JSON",
+        description: "credential.toJSON() of navigator.credentials.get answering passkeyLoginOptions; send it alone.",
+      }),
     },
     resolve: async (_root, { password, code, passkey }, ctx) => {
-      if (passkey != null) throw badInput("passkeys are not enabled on this server", "passkey");
+      if (passkey != null) {
+        if (password != null || code != null)
+          throw badInput("send a passkey alone, without password or code", "passkey");
+        const userId = ctx.user.id;
+        await verifyPasskey(ctx, passkey, "passkey", userId, "reauthenticate", "REAUTHENTICATION_FAILED");
+        if (!(await ctx.session.reauthenticate(methodsFor("passkey")))) throw unauthenticated();
+        await audit(ctx, "REAUTHENTICATED", { userId, detail: methodsFor("passkey").join("+") });
+        return true;
+      }
       if (password == null) throw badInput("password is required", "password");
       if (password.length > PASSWORD_MAX) {
         throw badInput(`password must be at most ${PASSWORD_MAX} characters`, "password");
@@ -27,7 +39,9 @@ builder.mutationField("reauthenticate", (t) =>
       if (code != null && code.length > CODE_MAX) throw badInput(`code must be at most ${CODE_MAX} characters`, "code");
       const user = ctx.user;
       const enrolled = ctx.session.authState()?.secondFactor ?? false;
-      if (enrolled && code == null) throw badInput("code is required: this account has a second factor", "code");
+      if (enrolled && code == null) {
+        throw badInput("this account has a second factor: send code with the password, or a passkey alone", "code");
+      }
       if (!enrolled && code != null) throw badInput("this account has no second factor: leave out code", "code");
       // Both guesses are counted before either is checked.
       const attempts: Attempt[] = [await countGuess(ctx, user.username, user.id, "reauthenticate")];

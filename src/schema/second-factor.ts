@@ -1,12 +1,14 @@
 // TOTP enrollment, recovery codes, and finishing a pending sign-in with a second factor.
 import { generateRecoveryCodes, hashRecoveryCode, normalizeRecoveryCode } from "../auth/recovery-codes.js";
 import { CODE_MAX, spendCode } from "../auth/second-factor.js";
+import type { Attempt } from "../auth/throttle.js";
 import { newTotpSecret, totpQrSvg, totpStep, totpUri } from "../auth/totp.js";
 import { badInput, invalidCode, noPendingSignIn } from "../errors.js";
-import { methodsFor } from "../session/step-up.js";
+import { methodsFor, type Proof } from "../session/step-up.js";
 import { audit } from "./audit.js";
 import { builder } from "./builder.js";
 import { codeAccount, countGuess } from "./guess.js";
+import { verifyPasskey } from "./passkey-assertion.js";
 import { UserRef } from "./user.js";
 
 interface Enrollment {
@@ -41,17 +43,20 @@ builder.mutationField("verifySecondFactor", (t) =>
   t.field({
     type: UserRef,
     description:
-      "Completes the pending sign-in that login started (SECOND_FACTOR_REQUIRED) with a TOTP code or a recovery code, and starts a new session. A wrong, reused or expired code: INVALID_CREDENTIALS. Passkeys are not enabled yet (BAD_USER_INPUT).",
+      "Completes the pending sign-in that login started (SECOND_FACTOR_REQUIRED) with a TOTP code, a recovery code or a passkey assertion (one of them), and starts a new session. A wrong, reused or expired code or an assertion that fails: INVALID_CREDENTIALS.",
     skipTypeScopes: true,
     authScopes: { public: true },
     args: {
       code: t.arg.string({ description: "Six digits from the authenticator, or one recovery code." }),
-      passkey: t.arg({ type: "JSON", description: "A WebAuthn assertion. Not enabled yet." }),
+      passkey: t.arg({
+        type: "JSON",
+        description: "credential.toJSON() of navigator.credentials.get, answering passkeyLoginOptions.",
+      }),
     },
     resolve: async (_root, args, ctx) => {
-      if (args.passkey != null) throw badInput("passkeys are not enabled on this server", "passkey");
-      if (args.code == null) throw badInput("code is required", "code");
-      checkCodeLength(args.code);
+      if (args.passkey != null && args.code != null) throw badInput("send either code or passkey, not both", "code");
+      if (args.passkey == null && args.code == null) throw badInput("code or passkey is required", "code");
+      if (args.code != null) checkCodeLength(args.code);
       const pending = await ctx.session.getPending();
       const now = ctx.session.now();
       if (!pending || !(await ctx.factors.pendingAlive(pending.pid, pending.uid, now))) {
@@ -59,8 +64,15 @@ builder.mutationField("verifySecondFactor", (t) =>
         throw noPendingSignIn();
       }
       const userId = pending.uid;
-      const attempt = await countGuess(ctx, codeAccount(userId), userId, "second_factor");
-      const proof = await spendCode(ctx, userId, args.code, now);
+      let proof: Proof | null;
+      let attempt: Attempt | null = null;
+      if (args.passkey != null) {
+        await verifyPasskey(ctx, args.passkey, "passkey", userId, "second_factor", "SECOND_FACTOR_FAILED");
+        proof = "password+passkey";
+      } else {
+        attempt = await countGuess(ctx, codeAccount(userId), userId, "second_factor");
+        proof = await spendCode(ctx, userId, args.code as string, now);
+      }
       if (!proof) {
         await audit(ctx, "SECOND_FACTOR_FAILED", { userId, detail: "sign-in" });
         throw invalidCode();
@@ -70,13 +82,14 @@ builder.mutationField("verifySecondFactor", (t) =>
         await ctx.session.end();
         throw noPendingSignIn();
       }
-      await attempt.succeeded();
+      await attempt?.succeeded();
       const user = await ctx.users.findById(userId);
       if (!user) throw noPendingSignIn(); // deleted meanwhile
       await ctx.session.start(user, methodsFor(proof), true);
       ctx.user = user;
       if (proof === "password+recovery") await audit(ctx, "RECOVERY_CODE_USED", { userId, detail: "sign-in" });
-      const detail = proof === "password+totp" ? "pwd+otp" : "pwd+recovery_code";
+      const detail =
+        { "password+totp": "pwd+otp", "password+passkey": "pwd+hwk" }[proof as string] ?? "pwd+recovery_code";
       await audit(ctx, "SIGN_IN", { userId, detail, logEvent: "login" });
       return user;
     },

@@ -21,15 +21,19 @@ const EVENTS_DEFAULT = 20;
 const EVENTS_MAX = 100;
 
 export const PasskeyRef = builder.objectRef<PasskeyShape>("Passkey").implement({
-  description: "A WebAuthn credential of the caller. (Registering passkeys is not enabled yet: the list is empty.)",
+  description: "A WebAuthn credential (passkey) of the caller.",
   interfaces: [NodeRef],
   isTypeOf: (value) => typeof value === "object" && value !== null && "lastUsedAt" in value,
   authScopes: (passkey) => ({ self: passkey.userId }),
   fields: (t) => ({
     id: t.id({ resolve: (p) => toGlobalId("Passkey", p.id) }),
     name: t.exposeString("name"),
+    lastUsedAt: t.expose("lastUsedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "The last sign-in or step-up with it.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime" }),
-    lastUsedAt: t.expose("lastUsedAt", { type: "DateTime", nullable: true }),
   }),
 });
 
@@ -68,7 +72,7 @@ const AccountSecurityRef = builder.objectRef<SecurityShape>("AccountSecurity").i
       description: "Unused recovery codes; 0 without TOTP.",
       resolve: (s, _args, ctx) => ctx.factors.recoveryCodesLeft(s.userId),
     }),
-    passkeys: t.field({ type: [PasskeyRef], resolve: () => [] }),
+    passkeys: t.field({ type: [PasskeyRef], resolve: (s, _args, ctx) => ctx.passkeys.list(s.userId) }),
     recentEvents: t.field({
       type: [SecurityEventRef],
       description: `The account's latest authentication events, newest first: sign-ins and how, failed factors, factors added or removed, recovery codes used, re-authentications, throttling. \`first\` defaults to ${EVENTS_DEFAULT}, at most ${EVENTS_MAX}.`,

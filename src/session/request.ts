@@ -32,6 +32,8 @@ export class RequestSession {
   private readonly own: string[] = [];
   /** Set-Cookie headers that expire shadowing copies on other paths. */
   private readonly shadows: string[] = [];
+  /** Set-Cookie headers of other cookies this request sets (the WebAuthn challenge cookie). */
+  readonly extra: string[] = [];
   private loaded: Promise<Active | null> | undefined;
   /** The settled value of `loaded`, for synchronous scope checks. */
   private current: Active | null = null;

@@ -13,11 +13,24 @@ export interface AuthState {
 }
 
 /** How the user proved who they are. */
-export type Proof = "password" | "password+totp" | "password+recovery";
+export type Proof = "password" | "password+totp" | "password+recovery" | "passkey" | "password+passkey";
 
-/** RFC 8176 `amr` values for a proof: a recovery code is a one-time password too. */
+/**
+ * RFC 8176 `amr` values for a proof: a recovery code is a one-time password too. A passkey
+ * is a hardware-held key (`hwk`) unlocked by user verification (`user`: the server cannot
+ * tell a PIN from a fingerprint), so it is multi-factor on its own.
+ */
 export function methodsFor(proof: Proof): string[] {
-  return proof === "password" ? ["pwd"] : ["pwd", "otp", "mfa"];
+  switch (proof) {
+    case "password":
+      return ["pwd"];
+    case "passkey":
+      return ["hwk", "user", "mfa"];
+    case "password+passkey":
+      return ["pwd", "hwk", "user", "mfa"];
+    default:
+      return ["pwd", "otp", "mfa"];
+  }
 }
 
 /**

@@ -3,6 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { createTestApp, DEMO, type TestApp } from "../helpers/app.js";
 
+const WEBAUTHN = { WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.com" };
+
 describe("session cookie attributes", () => {
   it("refuses SESSION_COOKIE_PARTITIONED without SESSION_COOKIE_SECURE", () => {
     expect(() => loadConfig({ SESSION_COOKIE_PARTITIONED: "true" })).toThrow(ConfigError);
@@ -14,7 +16,7 @@ describe("session cookie attributes", () => {
 
   it("defaults to SameSite=Lax, Secure only in production, never Partitioned", () => {
     expect(loadConfig({}).cookie).toMatchObject({ sameSite: "lax", secure: false, partitioned: false });
-    expect(loadConfig({ NODE_ENV: "production" }).cookie).toMatchObject({
+    expect(loadConfig({ NODE_ENV: "production", ...WEBAUTHN }).cookie).toMatchObject({
       sameSite: "lax",
       secure: true,
       partitioned: false,

@@ -20,6 +20,8 @@ describe("fuzzing HTTP requests: headers, cookies, methods and bodies (pglite)",
       return `session=${target.deadCookie.slice(0, at)}${ch}${target.deadCookie.slice(at + 1)}`;
     }),
     fc.constant(`session=${"a".repeat(5000)}; session=x; other=1`),
+    fc.string({ maxLength: 60 }).map((s) => `session-challenge=${s}`),
+    fc.constant(`session-challenge=${"A".repeat(43)}; session-challenge=${"B".repeat(43)}`),
   );
 
   const headers = fc.record({

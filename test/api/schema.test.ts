@@ -38,7 +38,9 @@ describe("schema", () => {
     }
     expect(publicFields.sort()).toEqual([
       "Mutation.login",
+      "Mutation.loginWithPasskey",
       "Mutation.logout",
+      "Mutation.passkeyLoginOptions",
       "Mutation.verifySecondFactor",
       "Query.houses",
       "Query.me",

@@ -2,6 +2,7 @@
 import { mkdir } from "node:fs/promises";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEVELOPMENT_DOCUMENT } from "../../src/http/graphiql-document.js";
 import { type Browser, launchChromium } from "../helpers/browser.js";
 import { BACKENDS } from "../helpers/database.js";
 import { type ServedApp, serveTestApp } from "../helpers/server.js";
@@ -51,6 +52,46 @@ describe.each(BACKENDS)("GraphiQL in Chromium (%s)", (backend) => {
   afterAll(async () => {
     await browser?.close();
     await served?.close();
+  });
+
+  it("opens on a ready document whose named operations sign in, read me and students, and sign out", async () => {
+    const page = await browser.context.newPage();
+    const origin = `http://localhost:${served.port}`;
+    await page.goto(`${origin}/graphql`, { waitUntil: "load", timeout: 90_000 });
+    const editor = page.locator(".graphiql-query-editor .monaco-editor").first();
+    await editor.waitFor({ timeout: 90_000 });
+    /** Puts the caret on the line that starts `operation` and runs it with Ctrl+Enter. */
+    const lines = DEVELOPMENT_DOCUMENT.split("\n");
+    const runAt = async (operation: string, expected: string) => {
+      // Monaco draws only the lines in view: move the caret there by keyboard, as a user would.
+      await editor.click();
+      await page.keyboard.press("Control+Home");
+      for (let i = lines.findIndex((l) => l.startsWith(operation)); i > 0; i--) await page.keyboard.press("ArrowDown");
+      const name = operation.split(" ")[1] as string;
+      const response = page.waitForResponse((r) => {
+        const sent = r.request().postDataJSON() as { operationName?: string } | null;
+        return r.url().endsWith("/graphql") && r.request().method() === "POST" && sent?.operationName === name;
+      });
+      await page.keyboard.press("Control+Enter");
+      const body = await (await response).json();
+      await expect.poll(() => resultPane(page), { timeout: 30_000 }).toContain(expected);
+      return body;
+    };
+    expect(await runAt("mutation SignIn", '"displayName": "Harry Potter"')).toMatchObject({
+      data: { login: { username: "harry", house: "GRYFFINDOR" } },
+    });
+    expect(await runAt("query Me", '"role": "STUDENT"')).toMatchObject({ data: { me: { username: "harry" } } });
+    expect(await runAt("query Students", '"totalCount": 12')).toMatchObject({
+      data: { students: { totalCount: 12, pageInfo: { hasNextPage: true } } },
+    });
+    // Without a pending sign-in the second step says so, plainly.
+    expect(await runAt("mutation SecondStep", '"code": "UNAUTHENTICATED"')).toMatchObject({
+      errors: [{ extensions: { code: "UNAUTHENTICATED" } }],
+    });
+    expect(await runAt("mutation SignOut", '"logout": true')).toEqual({ data: { logout: true } });
+    expect((await browser.context.cookies(origin)).filter((c) => c.name === "session")).toEqual([]);
+    await page.evaluate(() => localStorage.clear());
+    await page.close();
   });
 
   it("signs in with the login mutation, lists a house's students, and after logout shows UNAUTHENTICATED", async () => {

@@ -45,6 +45,9 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     LOG_LEVEL: "silent", // also when a test switches NODE_ENV to production
     SESSION_SECRET: SECRET,
     DATA_DIR: IN_MEMORY,
+    // Browser tests open the app at http://localhost:PORT; production switches need both set.
+    WEBAUTHN_RP_ID: "localhost",
+    WEBAUTHN_ORIGINS: "http://localhost:4000",
     ...database.env,
     ...env,
   });

@@ -19,6 +19,14 @@ export const CORPUS = [
   "mutation($id: ID!) { revokeSession(id: $id) }",
   "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }",
   "mutation($h: House!, $p: Int!, $r: String!) { awardPoints(house: $h, points: $p, reason: $r) { house points } }",
+  "mutation($u: String) { passkeyLoginOptions(username: $u) }",
+  "mutation($r: JSON!) { loginWithPasskey(response: $r) { id username } }",
+  "mutation($c: String, $k: JSON) { verifySecondFactor(code: $c, passkey: $k) { id } }",
+  "mutation($p: String, $c: String, $k: JSON) { reauthenticate(password: $p, code: $c, passkey: $k) }",
+  "mutation { passkeyRegistrationOptions }",
+  "mutation($r: JSON!, $n: String) { registerPasskey(response: $r, name: $n) { id name } }",
+  "mutation($id: ID!) { removePasskey(id: $id) }",
+  'mutation { loginWithPasskey(response: { id: "AA", rawId: "AA", type: "public-key", response: { clientDataJSON: "e30", authenticatorData: "AA", signature: "AA" } }) { id } }',
   'fragment S on Student { name email } query { node(id: "x") { ...S } }',
   "{ a: houses { house } b: me { id } __typename __schema { queryType { name } } }",
 ];
@@ -32,6 +40,10 @@ const FIELDS = [
   "login",
   "logout",
   "awardPoints",
+  "passkeyLoginOptions",
+  "loginWithPasskey",
+  "registerPasskey",
+  "removePasskey",
   "__typename",
   "__schema",
   "__type",
@@ -173,6 +185,19 @@ const jsonValue = fc.oneof(
     {},
     { __proto__: { polluted: true } },
     ["GRYFFINDOR"],
+    {
+      id: "AA",
+      rawId: "AA",
+      type: "public-key",
+      response: { clientDataJSON: "e30", authenticatorData: "AA", signature: "AA" },
+    },
+    {
+      id: "AA",
+      rawId: "AA",
+      type: "public-key",
+      response: { clientDataJSON: "e30", attestationObject: "o2Nm", transports: ["usb", 7] },
+    },
+    { id: "A".repeat(20_000), rawId: "A", type: "public-key", response: {} },
     "harry",
     "HARRY",
     "har\u0000ry",
@@ -180,9 +205,13 @@ const jsonValue = fc.oneof(
   ),
 );
 export const variables = fc.oneof(
-  fc.dictionary(fc.constantFrom("h", "n", "a", "id", "u", "p", "c", "r", "x", "__proto__", "constructor"), jsonValue, {
-    maxKeys: 6,
-  }),
+  fc.dictionary(
+    fc.constantFrom("h", "n", "a", "id", "u", "p", "c", "r", "k", "x", "__proto__", "constructor"),
+    jsonValue,
+    {
+      maxKeys: 6,
+    },
+  ),
   jsonValue,
 );
 
@@ -223,6 +252,7 @@ export async function createFuzzTarget(): Promise<FuzzTarget> {
     points: await prisma.housePoints.findMany({ orderBy: { house: "asc" } }),
     awards: await prisma.pointAward.count(),
     students: await prisma.student.count(),
+    passkeys: await prisma.passkey.count(),
   });
   const students = await prisma.student.findMany();
   const studentIds = students.map((s) => toGlobalId("Student", s.id));
@@ -259,7 +289,9 @@ export async function createFuzzTarget(): Promise<FuzzTarget> {
       for (const secret of secrets) expect(text).not.toContain(secret);
       expect(text).not.toMatch(/"me":\{/);
       expect(text).not.toMatch(/"mySessions":\[\{/);
-      expect(response.headers.getSetCookie().some((l) => !/Max-Age=0/.test(l))).toBe(false);
+      // No session is ever set; a WebAuthn challenge cookie is anyone's for the asking (passkeyLoginOptions).
+      const set = response.headers.getSetCookie().filter((l) => !l.startsWith("session-challenge="));
+      expect(set.some((l) => !/Max-Age=0/.test(l))).toBe(false);
     },
     async unchanged() {
       expect(await dbState()).toEqual(snapshot);

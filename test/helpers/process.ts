@@ -12,6 +12,8 @@ export function baseEnv(env: Record<string, string>): Record<string, string> {
     HOME: process.env.HOME ?? "/tmp",
     NODE_ENV: "production",
     SESSION_SECRET: SECRET,
+    WEBAUTHN_RP_ID: "localhost",
+    WEBAUTHN_ORIGINS: "http://localhost:4000",
     HOST: "127.0.0.1",
     PORT: "0",
     LOG_LEVEL: "info",

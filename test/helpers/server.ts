@@ -40,8 +40,11 @@ export interface ServedApp {
 
 /** The real application (fresh seeded database) behind a real HTTP server. */
 export async function serveTestApp(backend: Backend, env: Record<string, string> = {}): Promise<ServedApp> {
-  const app = await createTestApp(backend, env);
-  const server = await listen(app.yoga);
+  // Listen first, so that the app knows its own origin for WebAuthn (http://localhost:PORT).
+  let handler: http.RequestListener = (_request, response) => response.writeHead(503).end();
+  const server = await listen((request, response) => handler(request, response));
+  const app = await createTestApp(backend, { WEBAUTHN_ORIGINS: `http://localhost:${server.port}`, ...env });
+  handler = app.yoga;
   return {
     app,
     port: server.port,

@@ -50,6 +50,13 @@ describe("start-up configuration errors (server process)", () => {
     ["a DB_TIMEOUT_MS of zero", () => ({ ...db.env, DB_TIMEOUT_MS: "0" }), "DB_TIMEOUT_MS"],
     ["a bad SHUTDOWN_TIMEOUT_MS", () => ({ ...db.env, SHUTDOWN_TIMEOUT_MS: "soon" }), "SHUTDOWN_TIMEOUT_MS"],
     ["a bad MIGRATE_ON_START", () => ({ ...db.env, MIGRATE_ON_START: "maybe" }), "MIGRATE_ON_START"],
+    ["no WebAuthn origins in production", () => ({ ...db.env, WEBAUTHN_ORIGINS: "" }), "WEBAUTHN_ORIGINS"],
+    ["no WebAuthn RP id in production", () => ({ ...db.env, WEBAUTHN_RP_ID: "" }), "WEBAUTHN_RP_ID"],
+    [
+      "a WebAuthn origin with a path",
+      () => ({ ...db.env, WEBAUTHN_ORIGINS: "https://example.com/account" }),
+      "WEBAUTHN_ORIGINS",
+    ],
     [
       "a __Host- cookie name without Secure",
       () => ({ ...db.env, SESSION_COOKIE_NAME: "__Host-session", SESSION_COOKIE_SECURE: "false" }),

@@ -1,0 +1,172 @@
+// Named hostile inputs for passkeys: oversize, misshapen and mistyped JSON, foreign and expired challenges.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, DEMO, type TestApp } from "../helpers/app.js";
+import { BACKENDS } from "../helpers/database.js";
+
+const OPTIONS = "mutation($u: String) { passkeyLoginOptions(username: $u) }";
+const LOGIN = "mutation($r: JSON!) { loginWithPasskey(response: $r) { id } }";
+const REGISTER_OPTIONS = "mutation { passkeyRegistrationOptions }";
+const REGISTER = "mutation($r: JSON!, $n: String) { registerPasskey(response: $r, name: $n) { id } }";
+
+/** A well-formed assertion whose signature is garbage. */
+const assertion = (id = "AAAA") => ({
+  id,
+  rawId: id,
+  type: "public-key",
+  clientExtensionResults: {},
+  response: { clientDataJSON: "e30", authenticatorData: "AAAA", signature: "AAAA" },
+});
+
+describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp(backend, { LOGIN_MAX_FAILURES_PER_USER: "1000", LOGIN_MAX_FAILURES_PER_ADDRESS: "1000" });
+  });
+  afterAll(() => app?.dispose());
+
+  /** One POST with a Cookie header; the error codes and the cookies set (name=value). */
+  async function send(query: string, variables: Record<string, unknown>, cookie = "") {
+    const response = await app.yoga.fetch("http://localhost/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", cookie },
+      body: JSON.stringify({ query, variables }),
+    });
+    expect(response.status).toBeLessThan(500);
+    const body = (await response.json()) as {
+      data?: unknown;
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+    const set = response.headers.getSetCookie().map((l) => l.split(";")[0] as string);
+    return { body, codes: (body.errors ?? []).map((e) => e.extensions?.code), set };
+  }
+
+  async function state() {
+    const { prisma } = app.db;
+    return { passkeys: await prisma.passkey.count(), sessions: await prisma.session.count() };
+  }
+
+  /** Signs in harry by password; the Cookie header of his session. */
+  async function harry(): Promise<string> {
+    const c = app.client();
+    await c.login(DEMO.harry.username, DEMO.harry.password);
+    return `session=${c.cookie}`;
+  }
+
+  it("refuses a response over 16 KB as BAD_USER_INPUT before looking at it", async () => {
+    const before = await state();
+    const big = { ...assertion(), padding: "x".repeat(17_000) };
+    const res = await send(LOGIN, { r: big });
+    expect(res.codes).toEqual(["BAD_USER_INPUT"]);
+    expect(res.body.errors?.[0]?.message).toBe("response must be at most 16384 bytes");
+    expect(res.set).toEqual([]);
+    expect(await state()).toEqual(before);
+  });
+
+  it("refuses wrong shapes and types as BAD_USER_INPUT: strings, numbers, lists, missing or non-base64url fields", async () => {
+    const before = await state();
+    const { response: inner, ...outer } = assertion();
+    for (const r of [
+      "a string",
+      42,
+      [],
+      [assertion()],
+      {},
+      { ...assertion(), type: "password" },
+      { ...assertion(), id: "not base64url!" },
+      { ...assertion(), rawId: "BBBB" },
+      { ...assertion(), id: 7, rawId: 7 },
+      outer,
+      { ...outer, response: "e30" },
+      { ...outer, response: { ...inner, signature: undefined } },
+      { ...outer, response: { ...inner, clientDataJSON: { origin: "x" } } },
+      { ...outer, response: { ...inner, userHandle: 12 } },
+    ]) {
+      const res = await send(LOGIN, { r });
+      expect(res.codes, JSON.stringify(r).slice(0, 80)).toEqual(["BAD_USER_INPUT"]);
+    }
+    // 5000 nested lists, as raw JSON text: never a stack overflow on the server
+    const deep = await app.yoga.fetch("http://localhost/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: `{"query":${JSON.stringify(LOGIN)},"variables":{"r":${"[".repeat(5000)}${"]".repeat(5000)}}}`,
+    });
+    expect(deep.status).toBeLessThan(500);
+    const deepBody = (await deep.json()) as { errors: { extensions: { code: string } }[] };
+    expect(deepBody.errors.map((e) => e.extensions.code)).toEqual(["BAD_USER_INPUT"]);
+    expect(await state()).toEqual(before);
+  });
+
+  it("answers INVALID_CREDENTIALS for a well-formed assertion without a challenge cookie, or with another browser's", async () => {
+    const before = await state();
+    expect((await send(LOGIN, { r: assertion() })).codes).toEqual(["INVALID_CREDENTIALS"]);
+    const mine = await send(OPTIONS, {});
+    const [cookie] = mine.set;
+    expect(cookie).toMatch(/^session-challenge=[A-Za-z0-9_-]{43}$/);
+    const theirs = await send(OPTIONS, {});
+    // Another browser's challenge cookie, and a forged one, are refused alike.
+    expect((await send(LOGIN, { r: assertion() }, theirs.set[0])).codes).toEqual(["INVALID_CREDENTIALS"]);
+    expect((await send(LOGIN, { r: assertion() }, `session-challenge=${"A".repeat(43)}`)).codes).toEqual([
+      "INVALID_CREDENTIALS",
+    ]);
+    expect(await state()).toEqual(before);
+  });
+
+  it("spends a challenge on its first use, and refuses one older than 5 minutes", async () => {
+    const { prisma } = app.db;
+    const first = await send(OPTIONS, {});
+    const rows = await prisma.webAuthnChallenge.count();
+    const used = await send(LOGIN, { r: assertion() }, first.set[0]);
+    expect(used.codes).toEqual(["INVALID_CREDENTIALS"]);
+    expect(used.set).toEqual(["session-challenge="]); // the cookie is expired too
+    expect(await prisma.webAuthnChallenge.count()).toBe(rows - 1);
+    const late = await send(OPTIONS, {});
+    app.clock.advance(301);
+    expect((await send(LOGIN, { r: assertion() }, late.set[0])).codes).toEqual(["INVALID_CREDENTIALS"]);
+  });
+
+  it("refuses passkeyLoginOptions for an empty, 65-character or NUL-holding username", async () => {
+    for (const u of ["", "x".repeat(65), "\u0000", "har\u0000ry"])
+      expect((await send(OPTIONS, { u })).codes).toEqual(["BAD_USER_INPUT"]);
+  });
+
+  it("refuses a registration without its own challenge, a misshapen one, a long name, and a foreign passkey id", async () => {
+    const session = await harry();
+    const before = await state();
+    const registration = {
+      id: "AAAA",
+      rawId: "AAAA",
+      type: "public-key",
+      response: { clientDataJSON: "e30", attestationObject: "o2Nm", transports: ["internal"] },
+    };
+    // no passkeyRegistrationOptions first
+    expect((await send(REGISTER, { r: registration }, session)).codes).toEqual(["BAD_USER_INPUT"]);
+    const options = await send(REGISTER_OPTIONS, {}, session);
+    expect(options.codes).toEqual([]);
+    const both = `${session}; ${options.set.find((c) => c.startsWith("session-challenge="))}`;
+    // an assertion challenge is not a registration challenge
+    const assertOnly = `${session}; ${(await send(OPTIONS, {})).set[0]}`;
+    expect((await send(REGISTER, { r: registration }, assertOnly)).codes).toEqual(["BAD_USER_INPUT"]);
+    for (const r of [{ ...registration, response: { ...registration.response, transports: ["usb", 7] } }, 5]) {
+      expect((await send(REGISTER, { r }, both)).codes).toEqual(["BAD_USER_INPUT"]);
+    }
+    expect((await send(REGISTER, { r: registration, n: "n".repeat(65) }, both)).codes).toEqual(["BAD_USER_INPUT"]);
+    // well-formed but not a real attestation
+    expect((await send(REGISTER, { r: registration }, both)).codes).toEqual(["BAD_USER_INPUT"]);
+    for (const id of ["nope", "UGFzc2tleTpub3QtYS11dWlk", "U2Vzc2lvbjox"]) {
+      expect((await send("mutation($id: ID!) { removePasskey(id: $id) }", { id }, session)).codes).toEqual([
+        "BAD_USER_INPUT",
+      ]);
+    }
+    expect(await state()).toEqual(before);
+  });
+
+  it("refuses a code and a passkey together, and a passkey with a password in reauthenticate", async () => {
+    const session = await harry();
+    const before = await state();
+    const reauth = "mutation($p: String, $k: JSON) { reauthenticate(password: $p, passkey: $k) }";
+    expect((await send(reauth, { p: DEMO.harry.password, k: assertion() }, session)).codes).toEqual(["BAD_USER_INPUT"]);
+    const verify = "mutation($c: String, $k: JSON) { verifySecondFactor(code: $c, passkey: $k) { id } }";
+    expect((await send(verify, { c: "123456", k: assertion() })).codes).toEqual(["BAD_USER_INPUT"]);
+    expect(await state()).toEqual(before);
+  });
+});
