@@ -5,6 +5,8 @@ import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
 import type { Config } from "./config.js";
 import { type Database, openDatabase, ping } from "./db/client.js";
+import { createEmailTokens } from "./db/email-tokens.js";
+import { createOutbox } from "./db/outbox.js";
 import { createPointQueries } from "./db/points.js";
 import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";
@@ -15,6 +17,8 @@ import { createStudentQueries } from "./db/students.js";
 import { createUserQueries } from "./db/users.js";
 import { createYogaServer, type YogaServer } from "./http/yoga.js";
 import { createLogger, type Logger } from "./log.js";
+import { createMailer } from "./mail/mailer.js";
+import { createMailTransport } from "./mail/transport.js";
 import { createCookieCodec } from "./session/cookie.js";
 import { resolveSecrets } from "./session/secrets.js";
 
@@ -33,6 +37,8 @@ export interface BuildOptions {
   now?: () => number;
   /** Called with the SQL of every query. */
   onQuery?: (sql: string) => void;
+  /** How often the mail worker looks for messages queued by other instances, ms. Default 2000. */
+  mailPollMs?: number;
 }
 
 /**
@@ -55,6 +61,15 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     config.redisUrl ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log) : createMemoryStore(now),
     config.throttle,
   );
+  const mail = createMailer({
+    config,
+    outbox: createOutbox(db.prisma),
+    tokens: createEmailTokens(db.prisma),
+    transport: createMailTransport(config, log),
+    log,
+    now,
+    pollMs: options.mailPollMs,
+  });
   const yoga = createYogaServer({
     config,
     log,
@@ -69,6 +84,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     factors: createSecondFactorStore(db.prisma),
     totpBox: createSecretBox(secrets, "totp-secret"),
     events: createSecurityEvents(db.prisma),
+    mail,
     ping: () => ping(db),
   });
   return {
@@ -76,6 +92,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     db,
     log,
     close: async () => {
+      await mail.stop();
       await throttle.close();
       await db.close();
     },

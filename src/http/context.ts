@@ -9,6 +9,7 @@ import type { SessionStore } from "../db/sessions.js";
 import type { StudentQueries } from "../db/students.js";
 import type { CurrentUser, UserQueries } from "../db/users.js";
 import type { Logger } from "../log.js";
+import type { Mailer } from "../mail/mailer.js";
 import { RequestSession, type SessionDeps } from "../session/request.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
 import { logUnexpected, requestLogger } from "./request-log.js";
@@ -36,6 +37,8 @@ export interface Context {
   totpBox: SecretBox;
   /** The audit trail. */
   events: SecurityEvents;
+  /** The outbox and emailed-link tokens. */
+  mail: Mailer;
 }
 
 /** What a field guarded by the `signedIn` scope sees. */
@@ -51,6 +54,7 @@ export interface ContextDeps extends SessionDeps {
   factors: SecondFactorStore;
   totpBox: SecretBox;
   events: SecurityEvents;
+  mail: Mailer;
 }
 
 /**
@@ -84,6 +88,7 @@ export function createContextFactory(
       factors: deps.factors,
       totpBox: deps.totpBox,
       events: deps.events,
+      mail: deps.mail,
     });
     if (!session.hasCookie) return ctx;
     return session.getUser().then(

@@ -12,6 +12,8 @@ import "./json.js";
 import "./security.js";
 import "./second-factor.js";
 import "./reauthenticate.js";
+import "./password-reset.js";
+import "./email.js";
 
 /** The executable schema, sorted so that the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

@@ -39,6 +39,9 @@ describe("schema", () => {
     expect(publicFields.sort()).toEqual([
       "Mutation.login",
       "Mutation.logout",
+      "Mutation.requestPasswordReset",
+      "Mutation.resetPassword",
+      "Mutation.verifyEmail",
       "Mutation.verifySecondFactor",
       "Query.houses",
       "Query.me",
