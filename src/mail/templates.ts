@@ -56,6 +56,12 @@ export function escapeHtml(text: string): string {
     .replaceAll("'", "&#39;");
 }
 
+/** A display name as a greeting shows it: control characters and line breaks become spaces. */
+function greet(name: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  return `Hello ${name.replace(/[\u0000-\u001f\u007f]+/g, " ").trim()},`;
+}
+
 function html(greeting: string, paragraphs: string[], link?: { href: string; label: string }): string {
   const body = [greeting, ...paragraphs].map((p) => `<p>${escapeHtml(p)}</p>`);
   if (link) body.splice(2, 0, `<p><a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a></p>`);
@@ -70,7 +76,7 @@ function text(greeting: string, paragraphs: string[], link?: string): string {
 
 /** The link to reset a password: `APP_URL/account#reset=TOKEN`, valid `minutes`. */
 export function resetMessage(to: string, name: string, link: string, minutes: number): MailContent {
-  const greeting = `Hello ${name},`;
+  const greeting = greet(name);
   const says = [
     "Someone asked to reset the password of your account. To choose a new password, open:",
     `The link works once, for ${minutes} minutes. If you did not ask for it, ignore this message: your password stays as it is.`,
@@ -85,7 +91,7 @@ export function resetMessage(to: string, name: string, link: string, minutes: nu
 
 /** The link that proves a new address: `APP_URL/account#verify=TOKEN`. */
 export function verifyMessage(to: string, name: string, link: string, hours: number): MailContent {
-  const greeting = `Hello ${name},`;
+  const greeting = greet(name);
   const says = [
     "To use this address for your account, open:",
     `The link works once, for ${hours} hours. If you did not ask for this, ignore this message.`,
@@ -111,7 +117,7 @@ export function addressInUseMessage(to: string): MailContent {
 /** A security notice of `kind`. */
 export function noticeMessage(to: string, name: string, kind: NoticeKind): MailContent {
   const [subject, line] = NOTICE_TEXT[kind];
-  const greeting = `Hello ${name},`;
+  const greeting = greet(name);
   const says = [line, IF_NOT_YOU];
   return { to, subject, text: text(greeting, says), html: html(greeting, says) };
 }
