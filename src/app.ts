@@ -1,4 +1,5 @@
 // The composition root: configuration -> database -> stores and queries -> Yoga server.
+import { HashQueue } from "./auth/hash-queue.js";
 import { createSecretBox } from "./auth/secret-box.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { createMemoryStore } from "./auth/throttle-memory.js";
@@ -58,7 +59,9 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   }
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const throttle = new LoginThrottle(
-    config.redisUrl ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log) : createMemoryStore(now),
+    config.redisUrl
+      ? createRedisStore(config.redisUrl, config.throttle.redisPrefix, log)
+      : createMemoryStore(now, config.throttle.maxKeys),
     config.throttle,
   );
   const mail = createMailer({
@@ -85,6 +88,15 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     totpBox: createSecretBox(secrets, "totp-secret"),
     events: createSecurityEvents(db.prisma),
     mail,
+    hashes: new HashQueue(
+      {
+        slots: config.hashing.slots,
+        maxWaitMs: config.hashing.maxWaitMs,
+        maxQueue: config.hashing.maxQueue,
+        perOwner: config.hashing.perUser,
+      },
+      log,
+    ),
     ping: () => ping(db),
   });
   return {

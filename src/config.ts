@@ -19,7 +19,11 @@ export interface Config {
   corsOrigins: string[];
   redisUrl: string | null;
   cookie: {
-    /** Default `session`. */
+    /**
+     * Default `__Host-session` in production (browsers then refuse the name from any other
+     * host, so a sibling subdomain cannot toss a cookie over it); `session` elsewhere, and in
+     * production when `SESSION_COOKIE_SECURE=false` (the prefix needs `Secure`).
+     */
     name: string;
     /** Default: true in production, false elsewhere. */
     secure: boolean;
@@ -58,6 +62,19 @@ export interface Config {
   shutdownDrainMs: number;
   /** After the drain, ms to let requests in flight finish before the process gives up and exits 1. Default 10000. */
   shutdownTimeoutMs: number;
+  /** GraphiQL on `GET /graphql` in a browser. Default: true except in production. */
+  graphiql: boolean;
+  /** `__schema` and `__type` queries. Default: true except in production. */
+  introspection: boolean;
+  /** The node:http server's bounds on slow clients. */
+  http: {
+    /** Longest time, ms, for a client to send the request's headers; then 408. Default 10000. */
+    headersTimeoutMs: number;
+    /** Longest time, ms, for a client to send the whole request; then 408. Default 30000. */
+    requestTimeoutMs: number;
+    /** How long, ms, an idle keep-alive connection stays open. Default 5000. */
+    keepAliveTimeoutMs: number;
+  };
   /** `npm run start:cluster`: worker processes. Default: one per core (`os.availableParallelism()`). */
   clusterWorkers: number;
   /** Proxies in front of the app whose X-Forwarded-For entries are believed. Default 0: none. */
@@ -69,6 +86,8 @@ export interface Config {
     maxPerAddress: number;
     /** Window length, seconds, counted from the first failure. Default 900. */
     window: number;
+    /** In-process counters kept at most (no Redis); keys still limiting are never dropped. Default 100000. */
+    maxKeys: number;
     /** Prefix of the Redis keys. Default `hogwarts:login:`. */
     redisPrefix: string;
   };
@@ -83,6 +102,16 @@ export interface Config {
     maxAttempts: number;
     /** `MAIL_RETRY_SECONDS`: wait after the first failed try, doubled after each. Default 30. */
     retrySeconds: number;
+  };
+  hashing: {
+    /** argon2 hashes running at once. Default `UV_THREADPOOL_SIZE` (the threads that run them), else 4. */
+    slots: number;
+    /** Longest wait for a free slot, ms, before RATE_LIMITED. Default 1000. */
+    maxWaitMs: number;
+    /** Requests waiting for a slot at most; more are RATE_LIMITED at once. Default 64. */
+    maxQueue: number;
+    /** Hashes one signed-in user (`changePassword`) may have running or waiting. Default 2. */
+    perUser: number;
   };
   limits: {
     /** Largest request body, bytes. Default 100000. */
@@ -256,9 +285,15 @@ export function loadConfig(env: Env = process.env): Config {
       "SESSION_COOKIE_PARTITIONED=true needs SESSION_COOKIE_SECURE=true (browsers drop it otherwise)",
     );
   }
-  const cookieName = env.SESSION_COOKIE_NAME?.trim() || "session";
+  const cookieName = env.SESSION_COOKIE_NAME?.trim() || (production && secure ? "__Host-session" : "session");
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(cookieName)) {
     throw new ConfigError("SESSION_COOKIE_NAME may hold only letters, digits, '_', '.' and '-'");
+  }
+  // Browsers match the prefixes case-insensitively and drop such a cookie unless it is Secure.
+  if (/^__(host|secure)-/i.test(cookieName) && !secure) {
+    throw new ConfigError(
+      `SESSION_COOKIE_NAME=${cookieName} needs SESSION_COOKIE_SECURE=true (browsers drop a __Host- or __Secure- cookie without Secure)`,
+    );
   }
   const detailedErrors = bool(env, "DETAILED_ERRORS", false);
   if (detailedErrors && production) {
@@ -284,6 +319,15 @@ export function loadConfig(env: Env = process.env): Config {
     maxAttempts: int(env, "MAIL_MAX_ATTEMPTS", 8, 1, 100),
     retrySeconds: int(env, "MAIL_RETRY_SECONDS", 30, 1, day),
   };
+  const http = {
+    headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+    requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
+    keepAliveTimeoutMs: int(env, "HTTP_KEEP_ALIVE_TIMEOUT_MS", 5000, 100, 600_000),
+  };
+  // node:http refuses a headers timeout longer than the request timeout.
+  if (http.headersTimeoutMs > http.requestTimeoutMs) {
+    throw new ConfigError("HTTP_HEADERS_TIMEOUT_MS must not be longer than HTTP_REQUEST_TIMEOUT_MS");
+  }
   return {
     nodeEnv,
     databaseUrl: databaseUrl(env),
@@ -302,15 +346,25 @@ export function loadConfig(env: Env = process.env): Config {
     dbTimeoutMs: int(env, "DB_TIMEOUT_MS", 5000, 100, 600_000),
     shutdownDrainMs: int(env, "SHUTDOWN_DRAIN_MS", production ? 5000 : 0, 0, 600_000),
     shutdownTimeoutMs: int(env, "SHUTDOWN_TIMEOUT_MS", 10_000, 100, 600_000),
+    graphiql: bool(env, "GRAPHIQL", !production),
+    introspection: bool(env, "GRAPHQL_INTROSPECTION", !production),
+    http,
     clusterWorkers: int(env, "CLUSTER_WORKERS", availableParallelism(), 1, 256),
     trustProxy: trustProxy(env),
     throttle: {
       maxPerUser: int(env, "LOGIN_MAX_FAILURES_PER_USER", 5, 1, 1_000_000),
       maxPerAddress: int(env, "LOGIN_MAX_FAILURES_PER_ADDRESS", 50, 1, 1_000_000),
       window: int(env, "LOGIN_THROTTLE_WINDOW", 15 * 60, 1, day),
+      maxKeys: int(env, "LOGIN_THROTTLE_MAX_KEYS", 100_000, 100, 100_000_000),
       redisPrefix: env.REDIS_KEY_PREFIX?.trim() || "hogwarts:login:",
     },
     mail,
+    hashing: {
+      slots: int(env, "HASH_CONCURRENCY", int(env, "UV_THREADPOOL_SIZE", 4, 1, 1024), 1, 1024),
+      maxWaitMs: int(env, "HASH_QUEUE_WAIT_MS", 1000, 0, 60_000),
+      maxQueue: int(env, "HASH_QUEUE_MAX", 64, 0, 100_000),
+      perUser: int(env, "HASH_MAX_PER_USER", 2, 1, 1000),
+    },
     limits: {
       maxBodyBytes: int(env, "MAX_BODY_BYTES", 100_000, 1_000, 100_000_000),
       maxDepth: int(env, "QUERY_MAX_DEPTH", 10, 1, 1000),

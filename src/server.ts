@@ -17,7 +17,18 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const app = await buildApplication(config);
   const drain = drainable(app.yoga);
-  const server = createServer(drain.listener);
+  const { headersTimeoutMs, requestTimeoutMs, keepAliveTimeoutMs } = config.http;
+  // Explicit bounds on slow clients: a half-sent request is answered 408 and closed. Node checks
+  // them every connectionsCheckingInterval (default 30 s), so check at least as often as they expire.
+  const server = createServer(
+    {
+      headersTimeout: headersTimeoutMs,
+      requestTimeout: requestTimeoutMs,
+      keepAliveTimeout: keepAliveTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, Math.ceil(headersTimeoutMs / 2)),
+    },
+    drain.listener,
+  );
   server.once("error", (error: NodeJS.ErrnoException) => {
     const why = error.code === "EADDRINUSE" ? "is already in use" : `cannot be used (${error.code ?? error.message})`;
     console.error(`error: PORT ${config.port} on HOST ${config.host} ${why}`);

@@ -23,7 +23,8 @@ return 0`;
 /**
  * Counters under `prefix` in the Redis at `url`. Each key is updated by one Lua script, so
  * concurrent attempts from any number of instances are all counted. When Redis cannot be
- * reached a login fails (masked error) rather than going unthrottled.
+ * reached a login fails (masked error) rather than going unthrottled. Redis expires keys
+ * itself and evicts none (given a `noeviction` policy), so `hit` needs no limit here.
  */
 export function createRedisStore(url: string, prefix: string, log: Logger): CounterStore {
   const redis = new Redis(url, { maxRetriesPerRequest: 1, connectTimeout: 2000 });

@@ -9,8 +9,12 @@ export interface Hit {
 
 /** Where the counters live: this process (memory) or Redis (shared by instances). */
 export interface CounterStore {
-  /** Adds one to `key`, atomically; a new counter lives `window` seconds. */
-  hit(key: string, window: number): Promise<Hit>;
+  /**
+   * Adds one to `key`, atomically; a new counter lives `window` seconds. `limit` is the
+   * count from which the key refuses attempts: a bounded store never drops a key that has
+   * reached it, and answers over the limit when it has no room left for a new key.
+   */
+  hit(key: string, window: number, limit: number): Promise<Hit>;
   /** Takes one back from `key` (never below zero), keeping its expiry. */
   refund(key: string): Promise<void>;
   /** Forgets `key`. */
@@ -42,20 +46,19 @@ export class LoginThrottle {
    * Counts one login attempt for `username` and `address` before the password is checked,
    * so that concurrent attempts cannot slip past the limit. Throws RATE_LIMITED (with
    * `retryAfter`) once either counter is over its limit, whatever the password.
+   * The address is counted first: a limited address adds no username counter, so a flood
+   * of new usernames from it costs no memory and pushes no other counter out.
    * A success then undoes its own count: the username's counter is cleared and the
    * address gets its attempt back.
    */
   async attempt(username: string, address: string): Promise<Attempt> {
     const userKey = `u:${username}`;
     const addressKey = `a:${address}`;
-    const [user, addr] = await Promise.all([
-      this.store.hit(userKey, this.limits.window),
-      this.store.hit(addressKey, this.limits.window),
-    ]);
-    const waits: number[] = [];
-    if (user.count > this.limits.maxPerUser) waits.push(user.ttl);
-    if (addr.count > this.limits.maxPerAddress) waits.push(addr.ttl);
-    if (waits.length) throw rateLimited(Math.max(...waits));
+    const { window, maxPerAddress, maxPerUser } = this.limits;
+    const addr = await this.store.hit(addressKey, window, maxPerAddress);
+    if (addr.count > maxPerAddress) throw rateLimited(addr.ttl);
+    const user = await this.store.hit(userKey, window, maxPerUser);
+    if (user.count > maxPerUser) throw rateLimited(user.ttl);
     return {
       succeeded: async () => {
         await Promise.all([this.store.reset(userKey), this.store.refund(addressKey)]);

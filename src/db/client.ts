@@ -30,7 +30,11 @@ export interface OpenOptions {
 }
 
 function clientOptions(options: OpenOptions) {
-  return options.onQuery ? { log: [{ emit: "event" as const, level: "query" as const }] } : {};
+  // "minimal": an error's message is the cause alone, without the call and its arguments.
+  const errorFormat = "minimal" as const;
+  return options.onQuery
+    ? { errorFormat, log: [{ emit: "event" as const, level: "query" as const }] }
+    : { errorFormat };
 }
 
 function listen(prisma: PrismaClient, options: OpenOptions): PrismaClient {

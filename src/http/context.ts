@@ -1,4 +1,5 @@
 // The typed per-request Context: cookie -> session -> user, looked up once before execution.
+import type { HashQueue } from "../auth/hash-queue.js";
 import type { SecretBox } from "../auth/secret-box.js";
 import type { LoginThrottle } from "../auth/throttle.js";
 import type { Config } from "../config.js";
@@ -26,6 +27,8 @@ export interface Context {
   /** The caller's address as the login throttle counts it. */
   clientAddress: string;
   throttle: LoginThrottle;
+  /** Every password hash and check runs through it, so one client cannot take every thread. */
+  hashes: HashQueue;
   users: UserQueries;
   students: StudentQueries;
   points: PointQueries;
@@ -48,6 +51,7 @@ export interface ContextDeps extends SessionDeps {
   config: Config;
   log: Logger;
   throttle: LoginThrottle;
+  hashes: HashQueue;
   users: UserQueries;
   students: StudentQueries;
   points: PointQueries;
@@ -81,6 +85,7 @@ export function createContextFactory(
       user: null,
       clientAddress: clientAddress(request, initial, deps.config.trustProxy),
       throttle: deps.throttle,
+      hashes: deps.hashes,
       users: deps.users,
       students: deps.students,
       points: deps.points,
@@ -90,6 +95,13 @@ export function createContextFactory(
       events: deps.events,
       mail: deps.mail,
     });
+    if (session.cookieCount > 1) {
+      // Never the values: one of them may be a victim's live session.
+      ctx.log.warn(
+        { event: "session_cookie_duplicate", count: session.cookieCount },
+        "more than one session cookie: request treated as anonymous",
+      );
+    }
     if (!session.hasCookie) return ctx;
     return session.getUser().then(
       (user) => {
@@ -98,7 +110,7 @@ export function createContextFactory(
       },
       (error: unknown) => {
         // Logged here, where the request id is known; Yoga masks it as "Unexpected error.".
-        logUnexpected(error, ctx.log);
+        logUnexpected(error, ctx.log, ctx.request);
         throw error;
       },
     );

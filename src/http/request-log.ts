@@ -1,9 +1,17 @@
 // Per-request logging: a request id (accepted or generated, echoed back), a child logger
 // for the request's own log lines, and one summary line when the response leaves.
 import { randomUUID } from "node:crypto";
-import { type DocumentNode, type ExecutionResult, GraphQLError, Kind, type OperationDefinitionNode } from "graphql";
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  GraphQLError,
+  Kind,
+  type OperationDefinitionNode,
+  parse,
+} from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "../log.js";
+import { type RequestValues, requestValues, summarizeError } from "./error-summary.js";
 
 /** The response header carrying the id; a client's own id is accepted when it is sane. */
 export const REQUEST_ID_HEADER = "x-request-id";
@@ -20,6 +28,8 @@ interface RequestState {
   fields?: string[];
   userId?: string | null;
   errors?: string[];
+  /** The request's documents and variables, kept to scrub them out of a logged error. */
+  params: RequestValues[];
 }
 
 const states = new WeakMap<Request, RequestState>();
@@ -40,14 +50,31 @@ function unexpected(error: unknown): object | null {
 }
 
 /**
- * Logs an unexpected (to be masked) error once: with the request's logger when the error
- * came out of execution (done there), else with `fallback` from Yoga's masking hook.
+ * Logs an unexpected (to be masked) error once: with the request's logger, operation name and
+ * field path when `request` is known (execution and the user lookup), else with `fallback`
+ * from Yoga's masking hook. Never the error object itself: see `summarizeError`.
  */
-export function logUnexpected(error: unknown, fallback: Logger): void {
+export function logUnexpected(error: unknown, fallback: Logger, request?: Request): void {
   const original = unexpected(error);
   if (!original || logged.has(original)) return;
   logged.add(original);
-  fallback.error({ err: original }, "unexpected error");
+  const state = request && states.get(request);
+  const operation = state?.operationName ?? operationNameOf(state?.params[0]);
+  const path = error instanceof GraphQLError && error.path ? error.path.join(".") : undefined;
+  (state?.log ?? fallback).error(
+    { operation, ...(path ? { path } : {}), err: summarizeError(original, requestValues(state?.params ?? [])) },
+    "unexpected error",
+  );
+}
+
+/** The operation's name before execution (the user lookup): from the document itself. */
+function operationNameOf(params: RequestValues | undefined): string | null {
+  if (!params?.query) return null;
+  try {
+    return operationOf(parse(params.query, { noLocation: true }), params.operationName)?.name?.value ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function operationOf(document: DocumentNode, name: string | null | undefined): OperationDefinitionNode | undefined {
@@ -71,7 +98,7 @@ export function useRequestLog(log: Logger): Plugin<{ user?: { id: string } | nul
     if (!state) {
       const offered = request.headers.get(REQUEST_ID_HEADER);
       const id = offered && SANE_ID.test(offered) ? offered : randomUUID();
-      state = { id, log: log.child({ reqId: id }), started: performance.now() };
+      state = { id, log: log.child({ reqId: id }), started: performance.now(), params: [] };
       states.set(request, state);
     }
     return state;
@@ -79,6 +106,9 @@ export function useRequestLog(log: Logger): Plugin<{ user?: { id: string } | nul
   return {
     onRequest({ request }) {
       stateFor(request);
+    },
+    onParams({ request, params }) {
+      stateFor(request).params.push(params);
     },
     onExecute({ args }) {
       const state = states.get(args.contextValue.request);
@@ -91,7 +121,8 @@ export function useRequestLog(log: Logger): Plugin<{ user?: { id: string } | nul
         onExecuteDone({ result }) {
           state.userId = args.contextValue.user?.id ?? null;
           // Logged here, before masking, so the line carries the request id.
-          if ("errors" in result) for (const error of result.errors ?? []) logUnexpected(error, state.log);
+          if ("errors" in result)
+            for (const error of result.errors ?? []) logUnexpected(error, state.log, args.contextValue.request);
         },
       };
     },

@@ -5,10 +5,25 @@ import { schema } from "../schema/index.js";
 import type { ServerContext } from "./client-address.js";
 import { type Context, type ContextDeps, createContextFactory } from "./context.js";
 import { CSRF_HEADERS, corsFor } from "./cors.js";
+import { summarizeError } from "./error-summary.js";
 import { useLimits } from "./limits/index.js";
 import { useReadiness } from "./readiness.js";
 import { logUnexpected, useRequestLog } from "./request-log.js";
 import { rememberSession, type SessionsByRequest, useSessionCookies } from "./session-cookies.js";
+
+/**
+ * Yoga's own log arguments as one line. String(error) of a GraphQLError prints the document
+ * around its location, passwords written inline included: an error is summarised instead.
+ */
+function yogaText(args: unknown[]): string {
+  return args
+    .map((arg) => {
+      if (!(arg instanceof Error)) return String(arg);
+      const { type, message } = summarizeError(arg);
+      return `${type}: ${message}`;
+    })
+    .join(" ");
+}
 
 export interface YogaDeps extends ContextDeps {
   /** Resolves when the database answers; used by `GET /ready`. */
@@ -28,14 +43,20 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
     landingPage: false,
     // Yoga's own cap re-streams every body through a TransformStream; useBodyLimit does not.
     maxRequestBodySize: false,
-    graphiql: { title: "Hogwarts GraphQL", credentials: "same-origin" },
+    graphiql: config.graphiql ? { title: "Hogwarts GraphQL", credentials: "same-origin" } : false,
     // Loaded on the first GraphiQL page view: the bundle costs about 70 MB of RSS.
     renderGraphiQL: async (options) => (await import("@graphql-yoga/render-graphiql")).renderGraphiQL(options),
     logging: {
-      debug: (...args) => log.debug(args.map(String).join(" ")),
-      info: (...args) => log.info(args.map(String).join(" ")),
-      warn: (...args) => log.warn(args.map(String).join(" ")),
-      error: (...args) => log.error(args.map(String).join(" ")),
+      debug: (...args) => log.debug(yogaText(args)),
+      info: (...args) => log.info(yogaText(args)),
+      warn: (...args) => log.warn(yogaText(args)),
+      // Yoga logs each error it masks: already logged (once, safely) by logUnexpected.
+      error: (...args) => {
+        for (const arg of args) {
+          if (arg instanceof Error) logUnexpected(arg, log);
+          else log.error(yogaText([arg]));
+        }
+      },
     },
     maskedErrors: {
       isDev: config.detailedErrors,

@@ -29,8 +29,8 @@ builder.mutationField("login", (t) =>
       // Counted before the hash check, so that parallel guesses cannot outrun the limit.
       const attempt = await countGuess(ctx, username, () => ctx.users.idOf(username), "login");
       const found = await ctx.users.findForLogin(username);
-      // An unknown user still pays for a hash check, so timing tells nothing.
-      const ok = await verifyPassword(found?.passwordHash ?? null, args.password);
+      // An unknown user still pays for a hash check (in the same queue), so timing tells nothing.
+      const ok = await ctx.hashes.run(null, () => verifyPassword(found?.passwordHash ?? null, args.password));
       if (!found || !ok) {
         await audit(ctx, "SIGN_IN_FAILED", { userId: found?.id ?? null, detail: "pwd", logEvent: "login_failed" });
         throw invalidCredentials();
@@ -77,12 +77,16 @@ builder.mutationField("changePassword", (t) =>
       if (problem) throw badInput(`newPassword ${problem}`, "newPassword");
       // Counted like a login guess, before the check: a stolen session cannot try passwords fast.
       const attempt = await countGuess(ctx, ctx.user.username, userId, "change_password");
-      if (!(await verifyPassword(await ctx.users.passwordHash(userId), currentPassword))) {
+      const stored = await ctx.users.passwordHash(userId);
+      // Check and new hash share one slot: a guess that got in is never refused halfway.
+      const passwordHash = await ctx.hashes.run(`user:${userId}`, async () =>
+        (await verifyPassword(stored, currentPassword)) ? hashPassword(newPassword) : null,
+      );
+      if (passwordHash === null) {
         await audit(ctx, "PASSWORD_CHANGE_FAILED", { userId, detail: "pwd", logEvent: "change_password_failed" });
         throw invalidCredentials();
       }
       await attempt.succeeded();
-      const passwordHash = await hashPassword(newPassword);
       // A re-authentication: this session moves to a new id (its old cookie dies with the
       // others), in the same transaction as the new hash. Without a second factor the
       // password just checked is a full authentication; with one, the factor's time stays.

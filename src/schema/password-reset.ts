@@ -71,7 +71,14 @@ builder.mutationField("resetPassword", (t) =>
         }
         await codeAttempt.succeeded();
       }
-      if (!(await ctx.mail.tokens.spendReset(row.id, user.id, await hashPassword(newPassword)))) throw invalidLink();
+      if (
+        !(await ctx.mail.tokens.spendReset(
+          row.id,
+          user.id,
+          await ctx.hashes.run(`user:${user.id}`, () => hashPassword(newPassword)),
+        ))
+      )
+        throw invalidLink();
       await attempt.succeeded();
       // The caller's own session, if it was one of this account's, is gone: say so in its cookie.
       if (ctx.user?.id === user.id) {

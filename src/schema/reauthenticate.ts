@@ -32,7 +32,8 @@ builder.mutationField("reauthenticate", (t) =>
       // Both guesses are counted before either is checked.
       const attempts: Attempt[] = [await countGuess(ctx, user.username, user.id, "reauthenticate")];
       if (code != null) attempts.push(await countGuess(ctx, codeAccount(user.id), user.id, "reauthenticate"));
-      if (!(await verifyPassword(await ctx.users.passwordHash(user.id), password))) {
+      const stored = await ctx.users.passwordHash(user.id);
+      if (!(await ctx.hashes.run(`user:${user.id}`, () => verifyPassword(stored, password)))) {
         await audit(ctx, "REAUTHENTICATION_FAILED", { userId: user.id, detail: "pwd" });
         throw invalidCredentials();
       }

@@ -18,6 +18,12 @@ export interface SessionPayload {
 }
 
 /**
+ * Paths other than `/` where a copy of the cookie shadows ours when a browser sends both
+ * (the more specific path first): where a tossed cookie is put to cover the API.
+ */
+const SHADOW_PATHS = ["/graphql"];
+
+/**
  * A sign-in waiting for its second factor: never a session. It has no `sid`, so nothing
  * that reads a SessionPayload accepts it; only the second-factor step opens it.
  */
@@ -70,12 +76,17 @@ export interface CookieCodec {
   unseal(value: string): Promise<SessionPayload | null>;
   /** Opens a pending sign-in cookie value; null for anything else, sessions included. */
   unsealPending(value: string): Promise<PendingPayload | null>;
-  /** The value of this cookie in a `Cookie` request header, if any. */
-  read(header: string | null): string | null;
+  /** Every value of this cookie in a `Cookie` request header, in order (more than one: tossed). */
+  read(header: string | null): string[];
   /** A `Set-Cookie` header that stores `value` for `maxAge` seconds. */
   serialize(value: string, maxAge: number): string;
   /** A `Set-Cookie` header that deletes the cookie. */
   expire(): string;
+  /**
+   * `Set-Cookie` headers that delete host-only copies on the paths a shadowing cookie
+   * usually takes. None for a `__Host-` name, which a browser keeps on `Path=/` only.
+   */
+  expireShadows(): string[];
 }
 
 export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap): CookieCodec {
@@ -104,9 +115,12 @@ export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap):
     opened.set(value, entry);
     return entry;
   }
-  const attributes = `Path=/; HttpOnly; SameSite=${cookie.sameSite[0].toUpperCase()}${cookie.sameSite.slice(1)}${
+  const flags = `HttpOnly; SameSite=${cookie.sameSite[0].toUpperCase()}${cookie.sameSite.slice(1)}${
     cookie.secure ? "; Secure" : ""
   }${cookie.partitioned ? "; Partitioned" : ""}`;
+  const attributes = `Path=/; ${flags}`;
+  const expired = `${cookie.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT`;
+  const shadows = /^__host-/i.test(cookie.name) ? [] : SHADOW_PATHS.map((p) => `${expired}; Path=${p}; ${flags}`);
 
   return {
     name: cookie.name,
@@ -123,21 +137,25 @@ export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap):
       return opened && isPending(opened) ? opened : null;
     },
     read(header) {
-      if (!header) return null;
+      const values: string[] = [];
+      if (!header) return values;
       for (const part of header.split(";")) {
         const eq = part.indexOf("=");
         if (eq > 0 && part.slice(0, eq).trim() === cookie.name) {
           const value = part.slice(eq + 1).trim();
-          return value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+          values.push(value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value);
         }
       }
-      return null;
+      return values;
     },
     serialize(value, maxAge) {
       return `${cookie.name}=${value}; Max-Age=${Math.max(0, Math.floor(maxAge))}; ${attributes}`;
     },
     expire() {
-      return `${cookie.name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`;
+      return `${expired}; ${attributes}`;
+    },
+    expireShadows() {
+      return [...shadows];
     },
   };
 }

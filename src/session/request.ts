@@ -26,8 +26,12 @@ interface Active {
  * `getUser()` is called, and then only once. Knows nothing of GraphQL.
  */
 export class RequestSession {
-  /** Set-Cookie headers for the response. */
-  readonly outgoing: string[] = [];
+  /** How many cookies of the session's name the request carried; more than one is anonymous. */
+  readonly cookieCount: number;
+  /** The Set-Cookie header for the session cookie itself, if any. */
+  private readonly own: string[] = [];
+  /** Set-Cookie headers that expire shadowing copies on other paths. */
+  private readonly shadows: string[] = [];
   private loaded: Promise<Active | null> | undefined;
   /** The settled value of `loaded`, for synchronous scope checks. */
   private current: Active | null = null;
@@ -40,10 +44,22 @@ export class RequestSession {
     cookieHeader: string | null,
     private readonly userAgent: string | null,
   ) {
-    this.cookieValue = deps.codec.read(cookieHeader);
+    const values = deps.codec.read(cookieHeader);
+    this.cookieCount = values.length;
+    // A second cookie of our name was planted (cookie tossing from a sibling subdomain, say):
+    // which one is ours cannot be told, so neither is believed. Ours on Path=/ is left alone:
+    // expiring it would leave the planted one alone in the header, signing the victim in as
+    // whoever planted it.
+    this.cookieValue = values.length === 1 ? values[0] : null;
+    if (values.length > 1) this.shadows.push(...deps.codec.expireShadows());
   }
 
-  /** Whether the request carried a session cookie at all (valid or not). */
+  /** Set-Cookie headers for the response. */
+  get outgoing(): string[] {
+    return [...this.own, ...this.shadows];
+  }
+
+  /** Whether the request carried one session cookie (valid or not); two or more count as none. */
   get hasCookie(): boolean {
     return this.cookieValue !== null;
   }
@@ -121,15 +137,15 @@ export class RequestSession {
 
   /** A cookie that does not open or no longer matches a live session: anonymous, and cleared. */
   private reject(): null {
-    this.outgoing.push(this.deps.codec.expire());
+    this.own.push(this.deps.codec.expire());
     return null;
   }
 
   private async issue(payload: SessionPayload): Promise<void> {
     const remaining = payload.iat + this.deps.limits.absoluteTimeout - this.deps.now();
     const value = await this.deps.codec.seal(payload, remaining);
-    this.outgoing.length = 0;
-    this.outgoing.push(this.deps.codec.serialize(value, remaining));
+    this.own.length = 0;
+    this.own.push(this.deps.codec.serialize(value, remaining));
   }
 
   /**
@@ -155,8 +171,8 @@ export class RequestSession {
     const now = this.deps.now();
     const payload: PendingPayload = { v: 1, k: "pending", pid: pendingId, uid: userId, iat: now };
     const value = await this.deps.codec.seal(payload, PENDING_SIGN_IN_TTL);
-    this.outgoing.length = 0;
-    this.outgoing.push(this.deps.codec.serialize(value, PENDING_SIGN_IN_TTL));
+    this.own.length = 0;
+    this.own.push(this.deps.codec.serialize(value, PENDING_SIGN_IN_TTL));
     this.pendingPayload = payload;
     this.settle(null);
   }
@@ -189,8 +205,8 @@ export class RequestSession {
   async end(): Promise<void> {
     const active = await this.active();
     if (active) await this.deps.store.end(active.record.id, active.record.userId);
-    this.outgoing.length = 0;
-    if (this.cookieValue !== null || active) this.outgoing.push(this.deps.codec.expire());
+    this.own.length = 0;
+    if (this.cookieValue !== null || active) this.own.push(this.deps.codec.expire());
     this.pendingPayload = null;
     this.settle(null);
   }

@@ -24,7 +24,11 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
   let app: TestApp;
   let cookie: Record<string, string>;
   beforeAll(async () => {
-    app = await createTestApp(backend, { NODE_ENV: "production", SEED_ON_START: "true" });
+    app = await createTestApp(backend, {
+      NODE_ENV: "production",
+      SEED_ON_START: "true",
+      GRAPHQL_INTROSPECTION: "true",
+    });
     // production seeds no demo accounts: make harry the way user:create does
     const { hashPassword } = await import("../../src/auth/password.js");
     await app.db.prisma.user.create({
@@ -37,7 +41,7 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
       },
     });
     const login = await raw(app, { query: LOGIN, variables: { u: "harry", p: DEMO.harry.password } });
-    const line = login.headers.getSetCookie().find((l) => l.startsWith("session=")) ?? "";
+    const line = login.headers.getSetCookie().find((l) => l.startsWith("__Host-session=")) ?? "";
     cookie = { cookie: line.split(";")[0] };
   });
   afterAll(() => app?.dispose());

@@ -46,7 +46,7 @@ describe.each(BACKENDS)("login and the session cookie (%s)", (backend) => {
       });
       const c = prod.client();
       await c.login("prof", "a-long-password");
-      expect(c.lastSetCookie.find((l) => l.startsWith("session="))).toMatch(/; Secure/);
+      expect(c.lastSetCookie.find((l) => l.startsWith("__Host-session="))).toMatch(/; Secure/);
       expect(await prod.db.prisma.user.count({ where: { username: { in: ["harry", "luna", "mcgonagall"] } } })).toBe(0);
     } finally {
       await prod.dispose();

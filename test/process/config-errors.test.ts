@@ -58,6 +58,11 @@ describe("start-up configuration errors (server process)", () => {
       "SHUTDOWN_TIMEOUT_MS",
     ],
     ["a bad MIGRATE_ON_START", () => ({ DATABASE_URL: db.url ?? "", MIGRATE_ON_START: "maybe" }), "MIGRATE_ON_START"],
+    [
+      "a __Host- cookie name without Secure",
+      () => ({ DATABASE_URL: db.url ?? "", SESSION_COOKIE_NAME: "__Host-session", SESSION_COOKIE_SECURE: "false" }),
+      "SESSION_COOKIE_NAME=__Host-session needs SESSION_COOKIE_SECURE=true",
+    ],
   ];
 
   it.concurrent.each(cases)(

@@ -4,6 +4,7 @@ import { maxAliasesPlugin } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthPlugin } from "@escape.tech/graphql-armor-max-depth";
 import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
+import { NoSchemaIntrospectionCustomRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import type { Config } from "../../config.js";
 import { useBodyLimit } from "./body.js";
@@ -13,11 +14,12 @@ import { useHideSuggestions } from "./suggestions.js";
 
 /**
  * Body cap, then graphql-armor's token (parse), depth, alias, directive and cost (validation)
- * limits, one `login` per document, and no field suggestions in production.
+ * limits, one `login` per document, no introspection unless enabled, and no field
+ * suggestions in production.
  * `__schema` introspection is left to graphql-js's own MaxIntrospectionDepthRule, so GraphiQL's
  * introspection query passes at the default depth.
  */
-export function useLimits(config: Pick<Config, "limits" | "nodeEnv">): Plugin[] {
+export function useLimits(config: Pick<Config, "limits" | "nodeEnv" | "introspection">): Plugin[] {
   const { limits } = config;
   const plugins: Plugin[] = [
     useParseErrors(),
@@ -30,6 +32,8 @@ export function useLimits(config: Pick<Config, "limits" | "nodeEnv">): Plugin[] 
     {
       onValidate({ addValidationRule }) {
         addValidationRule(SingleLoginRule);
+        // The schema is not a map handed to every caller in production (OWASP's GraphQL cheat sheet).
+        if (!config.introspection) addValidationRule(NoSchemaIntrospectionCustomRule);
       },
     },
   ];
