@@ -232,6 +232,31 @@ describe.each(BACKENDS)("recovery by email (%s)", (backend) => {
     expect((await anon().login("harry", DEMO.harry.password)).body.errors).toBeUndefined();
   });
 
+  it("sends a notice for a changed password, new recovery codes and a removed authenticator", async () => {
+    const prof = app.client();
+    await prof.login(DEMO.mcgonagall.username, DEMO.mcgonagall.password);
+    const to = ((await prof.gql<{ me: { email: string } }>(ME)).body.data?.me.email ?? "") as string;
+    const changed = await prof.gql(
+      "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }",
+      { c: DEMO.mcgonagall.password, n: "animagus-tabby-cat-7" },
+    );
+    expect(changed.body.errors).toBeUndefined();
+    await smtp.waitFor((m) => m.to === to && m.subject === "Your password was changed");
+    await enroll(app, prof);
+    const fresh = await prof.gql<{ regenerateRecoveryCodes: string[] }>("mutation { regenerateRecoveryCodes }");
+    const recovery = fresh.body.data?.regenerateRecoveryCodes ?? [];
+    expect(recovery).toHaveLength(10);
+    expect((await prof.gql("mutation { disableTotp }")).body.errors).toBeUndefined();
+    for (const subject of [
+      "An authenticator was added",
+      "New recovery codes were made",
+      "An authenticator was removed",
+    ]) {
+      const notice = await smtp.waitFor((m) => m.to === to && m.subject === subject);
+      for (const secret of ["animagus-tabby-cat-7", ...recovery]) expect(notice.raw).not.toContain(secret);
+    }
+  });
+
   it("throttles reset requests per address", async () => {
     const e = "throttled@hogwarts.test";
     const answers = [];
