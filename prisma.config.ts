@@ -1,4 +1,6 @@
 // Prisma CLI configuration: schema and migrations paths, and the offline engine fallback.
+// The Prisma packages move together at 7.10.1 except @prisma/client at 7.10.0: no client
+// 7.10.1 was published (docs/prisma-offline.md lists the set and each path's engine build).
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { defineConfig } from "prisma/config";

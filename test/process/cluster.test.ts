@@ -67,7 +67,7 @@ describe("cluster entry (one worker per core, PostgreSQL)", () => {
       { query: `mutation { login(username: "${PROF.username}", password: "${PROF.password}") { id } }` },
       {},
     );
-    cookie = /session=[^;]*/.exec(String(login.headers["set-cookie"]))?.[0] as string;
+    cookie = /__Host-session=[^;]*/.exec(String(login.headers["set-cookie"]))?.[0] as string;
     expect(cookie).toBeTruthy();
   });
   afterAll(async () => {

@@ -49,7 +49,7 @@ function post(
         });
         res.on("error", reject);
         res.on("end", () => {
-          const cookie = /^session=([^;]*)/.exec(res.headers["set-cookie"]?.[0] ?? "")?.[1] ?? null;
+          const cookie = /^__Host-session=([^;]*)/.exec(res.headers["set-cookie"]?.[0] ?? "")?.[1] ?? null;
           try {
             resolve({ status: res.statusCode ?? 0, cookie, json: JSON.parse(text) });
           } catch {
@@ -162,7 +162,7 @@ describe("two instances behind HAProxy checking /ready", () => {
       localAddress: "127.0.0.4",
     });
     expect(login.cookie).toBeTruthy();
-    const headers = { cookie: `session=${login.cookie}` };
+    const headers = { cookie: `__Host-session=${login.cookie}` };
     let running = true;
     let sent = 0;
     const failures: string[] = [];
