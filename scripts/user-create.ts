@@ -1,4 +1,4 @@
-// `npm run user:create -- --username NAME --display-name "…" --role STUDENT|PROFESSOR [--house HOUSE]`
+// `npm run user:create -- --username NAME --display-name "…" --role STUDENT|PROFESSOR [--house HOUSE] [--email ADDRESS]`
 // Reads the password from standard input (one line), never from the command line.
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";
@@ -11,6 +11,7 @@ import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { createUserQueries } from "../src/db/users.js";
 import { House, Role } from "../src/generated/prisma/enums.js";
+import { type Address, normalizeEmail } from "../src/mail/address.js";
 
 function fail(message: string): never {
   console.error(`error: ${message}`);
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
         "display-name": { type: "string" },
         role: { type: "string" },
         house: { type: "string" },
+        email: { type: "string" },
         password: { type: "string" },
       },
       strict: true,
@@ -59,6 +61,12 @@ async function main(): Promise<void> {
   if (!(role in Role)) fail(`--role must be one of ${Object.keys(Role).join(", ")}`);
   if (house !== null && !(house in House)) fail(`--house must be one of ${Object.keys(House).join(", ")}`);
   if (role === "STUDENT" && house === null) fail("a STUDENT needs --house");
+  let email: Address | null = null;
+  try {
+    if (values.email !== undefined) email = normalizeEmail(String(values.email), "--email");
+  } catch (e) {
+    return fail(e instanceof GraphQLError ? e.message : String(e));
+  }
 
   const password = await readPassword();
   const problem = await passwordProblem(password, username);
@@ -70,12 +78,14 @@ async function main(): Promise<void> {
     if (config.migrateOnStart) await migrate(db, config);
     const users = createUserQueries(db.prisma);
     if (await users.idOf(username)) fail(`the username "${username}" is taken`);
+    if (email && (await users.emailTaken(email.key))) fail(`the address "${email.email}" belongs to another account`);
     const user = await users.create({
       username,
       displayName,
       role: role as Role,
       house: house as House | null,
       passwordHash: await hashPassword(password),
+      email,
     });
     console.log(`Created ${user.role.toLowerCase()} "${user.username}" (${user.id}).`);
   } finally {

@@ -6,6 +6,8 @@ import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
 import type { Config } from "./config.js";
 import { type Database, openDatabase, ping } from "./db/client.js";
+import { createEmailTokens } from "./db/email-tokens.js";
+import { createOutbox } from "./db/outbox.js";
 import { createPasskeyStore } from "./db/passkeys.js";
 import { createPointQueries } from "./db/points.js";
 import { prepareDatabase } from "./db/prepare.js";
@@ -20,6 +22,8 @@ import { createLiveHub, type LiveHub } from "./live/hub.js";
 import { createLivePubSub } from "./live/pubsub.js";
 import { announceSessionEnds } from "./live/session-events.js";
 import { createLogger, type Logger } from "./log.js";
+import { createMailer } from "./mail/mailer.js";
+import { createMailTransport } from "./mail/transport.js";
 import { assertRedisCluster } from "./redis.js";
 import { createChallengeCookie } from "./session/challenge-cookie.js";
 import { createCookieCodec } from "./session/cookie.js";
@@ -44,6 +48,8 @@ export interface BuildOptions {
   now?: () => number;
   /** Called with the SQL of every query. */
   onQuery?: (sql: string) => void;
+  /** How often the mail worker looks for messages queued by other instances, ms. Default 2000. */
+  mailPollMs?: number;
 }
 
 /**
@@ -73,6 +79,15 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   const pubsub = createLivePubSub(config.redisUrls, `${config.throttle.redisPrefix}live:`, log);
   const store = announceSessionEnds(createSessionStore(db.prisma, db.sql, config.session), pubsub);
   const live = createLiveHub({ pubsub, store, limits: config.live, session: config.session, now, log });
+  const mail = createMailer({
+    config,
+    outbox: createOutbox(db.prisma),
+    tokens: createEmailTokens(db.prisma),
+    transport: createMailTransport(config, log),
+    log,
+    now,
+    pollMs: options.mailPollMs,
+  });
   const yoga = createYogaServer({
     config,
     log,
@@ -90,6 +105,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     events: createSecurityEvents(db.prisma),
     passkeys: createPasskeyStore(db.prisma),
     challengeCookie: createChallengeCookie(config.cookie),
+    mail,
     hashes: new HashQueue(
       {
         slots: config.hashing.slots,
@@ -110,6 +126,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     close: async () => {
       await live.close();
       await pubsub.close();
+      await mail.stop();
       await throttle.close();
       await db.close();
     },

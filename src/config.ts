@@ -115,6 +115,18 @@ export interface Config {
     /** Origins a passkey ceremony may come from (exact match). Default `http://localhost:PORT`; required in production. */
     origins: string[];
   };
+  mail: {
+    /** `SMTP_URL` (`smtp://` or `smtps://`); null: each message is written under `dataDir/mail` (not allowed in production). */
+    smtpUrl: string | null;
+    /** `MAIL_FROM`, the sender. Default `Hogwarts <no-reply@HOST-OF-APP_URL>`. */
+    from: string;
+    /** `APP_URL`: where emailed links point (`APP_URL/account#…`). Default `http://localhost:PORT`; required in production. */
+    appUrl: string;
+    /** `MAIL_MAX_ATTEMPTS`: tries per message before it is marked failed. Default 8. */
+    maxAttempts: number;
+    /** `MAIL_RETRY_SECONDS`: wait after the first failed try, doubled after each. Default 30. */
+    retrySeconds: number;
+  };
   hashing: {
     /** argon2 hashes running at once. Default `UV_THREADPOOL_SIZE` (the threads that run them), else 4. */
     slots: number;
@@ -229,6 +241,61 @@ function trustProxy(env: Env): number {
   return int(env, "TRUST_PROXY", 0, 0, 10);
 }
 
+/** `APP_URL`: an http(s) URL without query or fragment, kept without a trailing slash. */
+function appUrl(env: Env, production: boolean, port: number): string {
+  const raw = env.APP_URL?.trim();
+  if (!raw) {
+    if (production)
+      throw new ConfigError(
+        "APP_URL is required in production: the address of the account page's site, e.g. https://hogwarts.example",
+      );
+    return `http://localhost:${port || 4000}`;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`APP_URL is not a valid URL; expected https://hogwarts.example`);
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.search || url.hash || url.username) {
+    throw new ConfigError("APP_URL must be a plain http:// or https:// URL without credentials, query or fragment");
+  }
+  return url.toString().replace(/\/+$/, "");
+}
+
+/** `SMTP_URL`: smtp:// or smtps://; required in production. */
+function smtpUrl(env: Env, production: boolean): string | null {
+  const raw = env.SMTP_URL?.trim();
+  if (!raw) {
+    if (production)
+      throw new ConfigError("SMTP_URL is required in production: smtp://user:pass@host:587 or smtps://…:465");
+    return null;
+  }
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError("SMTP_URL is not a valid URL; expected smtp://user:pass@host:587 or smtps://…:465");
+  }
+  if (url.protocol !== "smtp:" && url.protocol !== "smtps:") {
+    throw new ConfigError(`SMTP_URL must start with smtp:// or smtps://, got "${url.protocol}//…"`);
+  }
+  return raw;
+}
+
+/** `MAIL_FROM`: one sender, no line breaks (it becomes a header). */
+function mailFrom(env: Env, app: string): string {
+  const raw = env.MAIL_FROM?.trim();
+  if (!raw) return `Hogwarts <no-reply@${new URL(app).hostname}>`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(raw) || !raw.includes("@") || raw.length > 320) {
+    throw new ConfigError(
+      'MAIL_FROM must be one address like "Hogwarts <no-reply@hogwarts.example>", without line breaks',
+    );
+  }
+  return raw;
+}
+
 /** Reads the environment. Throws ConfigError naming the variable at the first mistake. */
 export function loadConfig(env: Env = process.env): Config {
   const rawEnv = env.NODE_ENV?.trim() || "development";
@@ -282,6 +349,14 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError("MIGRATE_DATABASE_URL needs DATABASE_URL (the embedded database migrates itself)");
   }
   const port = int(env, "PORT", 4000, 0, 65535);
+  const app = appUrl(env, production, port);
+  const mail = {
+    smtpUrl: smtpUrl(env, production),
+    from: mailFrom(env, app),
+    appUrl: app,
+    maxAttempts: int(env, "MAIL_MAX_ATTEMPTS", 8, 1, 100),
+    retrySeconds: int(env, "MAIL_RETRY_SECONDS", 30, 1, day),
+  };
   const http = {
     headersTimeoutMs: int(env, "HTTP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
     requestTimeoutMs: int(env, "HTTP_REQUEST_TIMEOUT_MS", 30_000, 100, 3_600_000),
@@ -329,6 +404,7 @@ export function loadConfig(env: Env = process.env): Config {
       keepAliveMs: int(env, "SUBSCRIPTION_KEEPALIVE_MS", 12_000, 0, 600_000),
     },
     webauthn: webauthn(env, production, port),
+    mail,
     hashing: {
       slots: int(env, "HASH_CONCURRENCY", int(env, "UV_THREADPOOL_SIZE", 4, 1, 1024), 1, 1024),
       maxWaitMs: int(env, "HASH_QUEUE_WAIT_MS", 1000, 0, 60_000),

@@ -32,3 +32,5 @@ export const reauthenticationRequired = () =>
     "REAUTHENTICATION_REQUIRED",
     "This change needs a recent sign-in: call reauthenticate with your password (and code) first.",
   );
+export const invalidLink = () =>
+  error("INVALID_CREDENTIALS", "This link is invalid, expired or already used: ask for a new one.");

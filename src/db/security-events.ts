@@ -20,6 +20,10 @@ export const SECURITY_EVENT_KINDS = [
   "THROTTLED",
   "SIGNED_OUT_EVERYWHERE",
   "SESSION_REVOKED",
+  "PASSWORD_RESET",
+  "PASSWORD_RESET_FAILED",
+  "EMAIL_CHANGE_REQUESTED",
+  "EMAIL_CHANGED",
 ] as const;
 
 export type SecurityEventKind = (typeof SECURITY_EVENT_KINDS)[number];

@@ -65,6 +65,7 @@ export const DEMO_ACCOUNTS = [
     username: "harry",
     displayName: "Harry Potter",
     password: "lumos-maxima-1991",
+    email: "harry@hogwarts.test",
     role: "STUDENT",
     house: "GRYFFINDOR",
   },
@@ -72,6 +73,7 @@ export const DEMO_ACCOUNTS = [
     username: "luna",
     displayName: "Luna Lovegood",
     password: "nargles-and-wrackspurts",
+    email: "luna@hogwarts.test",
     role: "STUDENT",
     house: "RAVENCLAW",
   },
@@ -79,6 +81,7 @@ export const DEMO_ACCOUNTS = [
     username: "mcgonagall",
     displayName: "Minerva McGonagall",
     password: "transfiguration-today",
+    email: "mcgonagall@hogwarts.test",
     role: "PROFESSOR",
     house: null,
   },
@@ -106,10 +109,12 @@ export async function seed(prisma: PrismaClient, { demo }: { demo: boolean }): P
   for (const account of DEMO_ACCOUNTS) {
     const exists = await prisma.user.findUnique({ where: { username: account.username }, select: { id: true } });
     if (exists) continue;
-    const { password, ...rest } = account;
+    const { password, email, ...rest } = account;
+    // The demo addresses count as verified, so that reset links work in development at once.
+    const address = { email, emailKey: email, emailVerifiedAt: new Date() };
     await prisma.user.upsert({
       where: { username: account.username },
-      create: { ...rest, passwordHash: await hashPassword(password) },
+      create: { ...rest, ...address, passwordHash: await hashPassword(password) },
       update: {},
     });
   }

@@ -21,6 +21,14 @@ export interface NewUser {
   role: Role;
   house: House | null;
   passwordHash: string;
+  /** Already normalised; stored as verified (an administrator vouches for it). */
+  email?: { email: string; key: string } | null;
+}
+
+/** A user's address, as `User.email` and `AccountSecurity.emailVerified` show it. */
+export interface UserEmail {
+  email: string | null;
+  verified: boolean;
 }
 
 /** Named queries on users, bound to one Prisma client. */
@@ -52,8 +60,20 @@ export function createUserQueries(prisma: PrismaClient) {
     },
 
     /** Creates an account; throws Prisma's unique-constraint error when the username is taken. */
-    create(user: NewUser): Promise<CurrentUser> {
-      return prisma.user.create({ data: user, select: CURRENT_USER });
+    create({ email, ...user }: NewUser): Promise<CurrentUser> {
+      const address = email ? { email: email.email, emailKey: email.key, emailVerifiedAt: new Date() } : {};
+      return prisma.user.create({ data: { ...user, ...address }, select: CURRENT_USER });
+    },
+
+    /** User `id`'s address and whether it is verified; null when the user is gone. */
+    async email(id: string): Promise<UserEmail | null> {
+      const row = await prisma.user.findUnique({ where: { id }, select: { email: true, emailVerifiedAt: true } });
+      return row && { email: row.email, verified: row.email !== null && row.emailVerifiedAt !== null };
+    },
+
+    /** Whether an account holds the address key `key`. */
+    async emailTaken(key: string): Promise<boolean> {
+      return (await prisma.user.count({ where: { emailKey: key } })) > 0;
     },
   };
 }

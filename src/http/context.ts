@@ -12,6 +12,7 @@ import type { StudentQueries } from "../db/students.js";
 import type { CurrentUser, UserQueries } from "../db/users.js";
 import type { LiveHub } from "../live/hub.js";
 import type { Logger } from "../log.js";
+import type { Mailer } from "../mail/mailer.js";
 import type { ChallengeCookie } from "../session/challenge-cookie.js";
 import { RequestSession, type SessionDeps } from "../session/request.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
@@ -48,6 +49,8 @@ export interface Context {
   passkeys: PasskeyStore;
   /** The cookie that binds a WebAuthn challenge to the browser that asked for it. */
   challengeCookie: ChallengeCookie;
+  /** The outbox and emailed-link tokens. */
+  mail: Mailer;
 }
 
 /** What a field guarded by the `signedIn` scope sees. */
@@ -67,6 +70,7 @@ export interface ContextDeps extends SessionDeps {
   live: LiveHub;
   passkeys: PasskeyStore;
   challengeCookie: ChallengeCookie;
+  mail: Mailer;
 }
 
 /**
@@ -104,6 +108,7 @@ export function createContextFactory(
       live: deps.live,
       passkeys: deps.passkeys,
       challengeCookie: deps.challengeCookie,
+      mail: deps.mail,
     });
     if (session.cookieCount > 1) {
       // Never the values: one of them may be a victim's live session.

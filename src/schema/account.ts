@@ -3,6 +3,7 @@ import { hashPassword, verifyPassword } from "../auth/password.js";
 import { PASSWORD_MAX, PASSWORD_MIN, passwordProblem } from "../auth/password-policy.js";
 import { normalizeUsername } from "../auth/username.js";
 import { badInput, invalidCredentials, unauthenticated } from "../errors.js";
+import { notify } from "../mail/notices.js";
 import { audit } from "./audit.js";
 import { builder } from "./builder.js";
 import { countGuess } from "./guess.js";
@@ -95,6 +96,7 @@ builder.mutationField("changePassword", (t) =>
       const done = await ctx.session.rotate(ctx.users.setPasswordHash(userId, passwordHash), fresh);
       if (!done) throw unauthenticated(); // the session ended meanwhile; nothing changed
       await audit(ctx, "PASSWORD_CHANGED", { userId, logEvent: "change_password" });
+      await notify(ctx, userId, "password-changed");
       return true;
     },
   }),

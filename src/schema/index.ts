@@ -14,6 +14,8 @@ import "./second-factor.js";
 import "./reauthenticate.js";
 import "./live.js";
 import "./passkeys.js";
+import "./password-reset.js";
+import "./email.js";
 
 /** The executable schema, sorted so that the printed SDL is stable. */
 export const schema = lexicographicSortSchema(builder.toSchema());

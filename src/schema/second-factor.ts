@@ -4,6 +4,7 @@ import { CODE_MAX, spendCode } from "../auth/second-factor.js";
 import type { Attempt } from "../auth/throttle.js";
 import { newTotpSecret, totpQrSvg, totpStep, totpUri } from "../auth/totp.js";
 import { badInput, invalidCode, noPendingSignIn } from "../errors.js";
+import { notify } from "../mail/notices.js";
 import { methodsFor, type Proof } from "../session/step-up.js";
 import { audit } from "./audit.js";
 import { builder } from "./builder.js";
@@ -137,6 +138,7 @@ builder.mutationField("confirmTotpEnrollment", (t) =>
       const since = ctx.session.authState()?.authenticatedAt;
       await ctx.session.reauthenticate(methodsFor("password+totp"), since);
       await audit(ctx, "TOTP_ENABLED", { userId });
+      await notify(ctx, userId, "second-factor-added");
       return codes;
     },
   }),
@@ -149,6 +151,7 @@ builder.mutationField("disableTotp", (t) =>
     resolve: async (_root, _args, ctx) => {
       if (!(await ctx.factors.disableTotp(ctx.user.id))) throw badInput("TOTP is not enabled");
       await audit(ctx, "TOTP_DISABLED", { userId: ctx.user.id });
+      await notify(ctx, ctx.user.id, "second-factor-removed");
       return true;
     },
   }),
@@ -164,6 +167,7 @@ builder.mutationField("regenerateRecoveryCodes", (t) =>
       const { codes, hashes } = freshRecoveryCodes();
       await ctx.factors.replaceRecoveryCodes(userId, hashes);
       await audit(ctx, "RECOVERY_CODES_REGENERATED", { userId });
+      await notify(ctx, userId, "recovery-codes-regenerated");
       return codes;
     },
   }),

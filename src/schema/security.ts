@@ -62,8 +62,8 @@ const AccountSecurityRef = builder.objectRef<SecurityShape>("AccountSecurity").i
   authScopes: (security) => ({ self: security.userId }),
   fields: (t) => ({
     emailVerified: t.boolean({
-      description: "Whether the account's email address is verified. (Email is not enabled yet: false.)",
-      resolve: () => false,
+      description: "Whether the account has an email address, verified (only a verified one can receive a reset link).",
+      resolve: async (s, _args, ctx) => (await ctx.users.email(s.userId))?.verified ?? false,
     }),
     totpEnabled: t.boolean({
       resolve: async (s, _args, ctx) => Boolean((await ctx.factors.totp(s.userId))?.confirmed),

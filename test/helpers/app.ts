@@ -38,7 +38,11 @@ export const DEMO = {
 } as const;
 
 /** Builds the app with seed data on `backend`; `env` overrides the test environment. */
-export async function createTestApp(backend: Backend, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { mailPollMs?: number } = {},
+): Promise<TestApp> {
   const database = await createTestDatabase(backend);
   const config = loadConfig({
     NODE_ENV: "test",
@@ -48,6 +52,9 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     // Browser tests open the app at http://localhost:PORT; production switches need both set.
     WEBAUTHN_RP_ID: "localhost",
     WEBAUTHN_ORIGINS: "http://localhost:4000",
+    APP_URL: "http://app.test",
+    // Production needs a mail server; nothing listens on the discard port, so nothing is sent.
+    ...(env.NODE_ENV === "production" ? { SMTP_URL: "smtp://127.0.0.1:9" } : {}),
     ...database.env,
     ...env,
   });
@@ -62,7 +69,11 @@ export async function createTestApp(backend: Backend, env: Record<string, string
     },
   };
   const queries: string[] = [];
-  const app = await buildApplication(config, { now: () => clock.now, onQuery: (sql) => queries.push(sql) });
+  const app = await buildApplication(config, {
+    now: () => clock.now,
+    onQuery: (sql) => queries.push(sql),
+    mailPollMs: options.mailPollMs,
+  });
   const cookieName = config.cookie.name;
 
   function client(userAgent = "vitest"): TestClient {

@@ -19,6 +19,9 @@ export function baseEnv(env: Record<string, string>): Record<string, string> {
     LOG_LEVEL: "info",
     // No proxy waits on these servers; the drain has its own tests.
     SHUTDOWN_DRAIN_MS: "0",
+    // Required in production; nothing listens on the discard port, so nothing is sent.
+    APP_URL: "http://127.0.0.1",
+    SMTP_URL: "smtp://127.0.0.1:9",
     ...env,
   };
 }

@@ -62,6 +62,15 @@ describe("start-up configuration errors (server process)", () => {
       () => ({ ...db.env, SESSION_COOKIE_NAME: "__Host-session", SESSION_COOKIE_SECURE: "false" }),
       "SESSION_COOKIE_NAME=__Host-session needs SESSION_COOKIE_SECURE=true",
     ],
+    ["no SMTP_URL in production", () => ({ DATABASE_URL: db.url ?? "", SMTP_URL: "" }), "SMTP_URL"],
+    ["an SMTP_URL of another kind", () => ({ DATABASE_URL: db.url ?? "", SMTP_URL: "http://mail" }), "SMTP_URL"],
+    ["no APP_URL in production", () => ({ DATABASE_URL: db.url ?? "", APP_URL: "" }), "APP_URL"],
+    ["an APP_URL with a fragment", () => ({ DATABASE_URL: db.url ?? "", APP_URL: "https://a.example/#x" }), "APP_URL"],
+    [
+      "a MAIL_FROM with a line break",
+      () => ({ DATABASE_URL: db.url ?? "", MAIL_FROM: "a@b.example\nBcc: c@d.example" }),
+      "MAIL_FROM",
+    ],
   ];
 
   it.concurrent.each(cases)(
