@@ -5,6 +5,7 @@ import { parseRegistration } from "../auth/webauthn-input.js";
 import type { PasskeyRow } from "../db/passkeys.js";
 import { badInput } from "../errors.js";
 import type { Context } from "../http/context.js";
+import { notify } from "../mail/notices.js";
 import { CHALLENGE_TTL, type ChallengeCookie } from "../session/challenge-cookie.js";
 import { methodsFor } from "../session/step-up.js";
 import { audit } from "./audit.js";
@@ -112,6 +113,7 @@ builder.mutationField("registerPasskey", (t) =>
       // The new passkey is a second factor now; this session just proved it, like a TOTP confirmation.
       await ctx.session.reauthenticate(methodsFor("password+passkey"), ctx.session.authState()?.authenticatedAt);
       await audit(ctx, "PASSKEY_ADDED", { userId, detail: name });
+      await notify(ctx, userId, "passkey-added");
       return row;
     },
   }),
@@ -127,6 +129,7 @@ builder.mutationField("removePasskey", (t) =>
       if (parsed?.type !== "Passkey") throw badInput("id is not a passkey id", "id");
       if (!(await ctx.passkeys.remove(parsed.id, ctx.user.id))) throw badInput("no such passkey", "id");
       await audit(ctx, "PASSKEY_REMOVED", { userId: ctx.user.id });
+      await notify(ctx, ctx.user.id, "passkey-removed");
       return true;
     },
   }),
