@@ -2,8 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { createTestApp, DEMO, type TestApp } from "../helpers/app.js";
+import { PRODUCTION_REQUIRED } from "../helpers/production.js";
 
-const WEBAUTHN = { WEBAUTHN_RP_ID: "example.com", WEBAUTHN_ORIGINS: "https://example.com" };
+const WEBAUTHN = PRODUCTION_REQUIRED;
 
 describe("session cookie attributes", () => {
   it("refuses SESSION_COOKIE_PARTITIONED without SESSION_COOKIE_SECURE", () => {

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from "../../src/config.js";
 import { codes, createTestApp, DEMO, type GraphQLResponse, type TestApp } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/database.js";
 import { LOGIN, raw } from "../helpers/http.js";
+import { PRODUCTION } from "../helpers/production.js";
 
 const ME = "{ me { username } }";
 const STUDENTS = "{ students(house: GRYFFINDOR) { totalCount } }";
@@ -12,17 +13,17 @@ const GARBAGE = "Fe26.2*1*not-a-seal";
 
 describe("the session cookie's name", () => {
   it("is __Host-session in production, session elsewhere, and SESSION_COOKIE_NAME overrides both", () => {
-    expect(loadConfig({ NODE_ENV: "production" }).cookie).toMatchObject({ name: "__Host-session", secure: true });
+    expect(loadConfig(PRODUCTION).cookie).toMatchObject({ name: "__Host-session", secure: true });
     expect(loadConfig({}).cookie.name).toBe("session");
     expect(loadConfig({ NODE_ENV: "test" }).cookie.name).toBe("session");
-    expect(loadConfig({ NODE_ENV: "production", SESSION_COOKIE_NAME: "sid" }).cookie.name).toBe("sid");
+    expect(loadConfig({ ...PRODUCTION, SESSION_COOKIE_NAME: "sid" }).cookie.name).toBe("sid");
     expect(loadConfig({ SESSION_COOKIE_NAME: "__Host-sid", SESSION_COOKIE_SECURE: "true" }).cookie.name).toBe(
       "__Host-sid",
     );
   });
 
   it("falls back to session in production when SESSION_COOKIE_SECURE=false (the prefix needs Secure)", () => {
-    expect(loadConfig({ NODE_ENV: "production", SESSION_COOKIE_SECURE: "false" }).cookie).toMatchObject({
+    expect(loadConfig({ ...PRODUCTION, SESSION_COOKIE_SECURE: "false" }).cookie).toMatchObject({
       name: "session",
       secure: false,
     });
@@ -33,7 +34,7 @@ describe("the session cookie's name", () => {
     (name) => {
       for (const env of [
         { SESSION_COOKIE_NAME: name },
-        { SESSION_COOKIE_NAME: name, NODE_ENV: "production", SESSION_COOKIE_SECURE: "false" },
+        { ...PRODUCTION, SESSION_COOKIE_NAME: name, SESSION_COOKIE_SECURE: "false" },
       ]) {
         expect(() => loadConfig(env)).toThrow(ConfigError);
         expect(() => loadConfig(env)).toThrow(/SESSION_COOKIE_NAME=.* needs SESSION_COOKIE_SECURE=true/);

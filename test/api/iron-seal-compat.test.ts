@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
 import { createCookieCodec } from "../../src/session/cookie.js";
 import { parseSecrets } from "../../src/session/secrets.js";
+import { PRODUCTION } from "../helpers/production.js";
 
 // Test-only secrets; the seals below were made with iron-session 8.0.4's sealData
 // (`{ password, ttl: 0 }`), the first with the map {3, 4} (so sealed with id 4), the
@@ -16,7 +17,7 @@ const SEALED_BY_8_ID_3 =
 
 function codec() {
   const config = loadConfig({
-    NODE_ENV: "production",
+    ...PRODUCTION,
     SESSION_SECRET: SECRETS,
     DATABASE_URL: "postgresql://x@127.0.0.1/x",
   });

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { createTestApp, type TestApp } from "../helpers/app.js";
 import { raw } from "../helpers/http.js";
+import { PRODUCTION } from "../helpers/production.js";
 
 const SCHEMA = "{ __schema { queryType { name } } }";
 const TYPE = '{ __type(name: "User") { name } }';
@@ -11,9 +12,9 @@ const HTML = { accept: "text/html" };
 
 describe("configuration", () => {
   it("turns introspection and GraphiQL off in production unless asked, on elsewhere", () => {
-    expect(loadConfig({ NODE_ENV: "production" })).toMatchObject({ introspection: false, graphiql: false });
+    expect(loadConfig(PRODUCTION)).toMatchObject({ introspection: false, graphiql: false });
     expect(loadConfig({ NODE_ENV: "development" })).toMatchObject({ introspection: true, graphiql: true });
-    expect(loadConfig({ NODE_ENV: "production", GRAPHQL_INTROSPECTION: "true", GRAPHIQL: "true" })).toMatchObject({
+    expect(loadConfig({ ...PRODUCTION, GRAPHQL_INTROSPECTION: "true", GRAPHIQL: "true" })).toMatchObject({
       introspection: true,
       graphiql: true,
     });
