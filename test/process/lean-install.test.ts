@@ -7,6 +7,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { SECRET } from "../helpers/app.js";
+import { PRODUCTION } from "../helpers/production.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const DEV_PACKAGES = ["tsx", "prisma", "esbuild", "vitest", "playwright-core", "typescript", "@biomejs/biome"];
@@ -18,7 +19,7 @@ let server: ChildProcess | undefined;
 const env = () => ({
   PATH: `${path.dirname(process.execPath)}:${process.env.PATH ?? "/usr/bin:/bin"}`,
   HOME: process.env.HOME ?? "/tmp",
-  NODE_ENV: "production",
+  ...PRODUCTION,
   SESSION_SECRET: SECRET,
   DATA_DIR: path.join(dir, "data"),
   HOST: "127.0.0.1",
