@@ -64,6 +64,19 @@ export function createLivePubSub(redisUrls: string[] | null, prefix: string, log
       reported = false;
     });
   }
+  // The event target fires these commands without awaiting them: while Redis is away their
+  // rejections would go unhandled, so each is caught and reported (the 'error' handler above).
+  const lost = () => 0;
+  const rawPublish = publishClient.publish.bind(publishClient) as (channel: string, message: string) => Promise<number>;
+  const rawSubscribe = subscribeClient.subscribe.bind(subscribeClient) as (channel: string) => Promise<unknown>;
+  const rawUnsubscribe = subscribeClient.unsubscribe.bind(subscribeClient) as (channel: string) => Promise<unknown>;
+  Object.assign(publishClient, {
+    publish: (channel: string, message: string) => rawPublish(channel, message).catch(lost),
+  });
+  Object.assign(subscribeClient, {
+    subscribe: (channel: string) => rawSubscribe(channel).catch(lost),
+    unsubscribe: (channel: string) => rawUnsubscribe(channel).catch(lost),
+  });
   const pubsub: PubSub<Record<string, [unknown]>> = createPubSub({
     eventTarget: createRedisEventTarget({ publishClient, subscribeClient }),
   });
