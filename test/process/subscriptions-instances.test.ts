@@ -36,7 +36,7 @@ describe("subscriptions on two instances with Redis", () => {
   beforeAll(async () => {
     db = await createTestDatabase("postgresql");
     env = {
-      DATABASE_URL: db.url as string,
+      ...db.env,
       REDIS_URL: "redis://127.0.0.1:6379",
       REDIS_KEY_PREFIX: `hogwarts:subscriptions-test:${process.pid}:${Date.now()}:`,
       MIGRATE_ON_START: "true",
