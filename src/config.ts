@@ -370,7 +370,8 @@ export function loadConfig(env: Env = process.env): Config {
     nodeEnv,
     databaseUrl,
     migrateDatabaseUrl,
-    dataDir: path.resolve(env.DATA_DIR?.trim() || "data"),
+    // `memory://` (tests) names no directory: nothing is written to disk for it.
+    dataDir: env.DATA_DIR?.trim() === "memory://" ? "memory://" : path.resolve(env.DATA_DIR?.trim() || "data"),
     sessionSecret: env.SESSION_SECRET?.trim() || null,
     port,
     host: env.HOST?.trim() || "localhost",
