@@ -1,10 +1,6 @@
 // Other users' login latency while one session floods changePassword (64 in flight), in process.
 // Usage: tsx bench/hash-flood.ts [pglite|postgresql] [logins] [ms before a refused guess is retried]
-import { randomBytes } from "node:crypto";
-import { buildApplication } from "../src/app.js";
-import { loadConfig } from "../src/config.js";
-import { IN_MEMORY } from "../src/db/client.js";
-import { createScratchDatabase } from "./support.js";
+import { buildBenchApp } from "./support.js";
 
 const backend = process.argv[2] ?? "pglite";
 if (backend !== "pglite" && backend !== "postgresql") throw new Error(`unknown backend ${backend}`);
@@ -18,25 +14,7 @@ const LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password
 const HARRY = { username: "harry", password: "lumos-maxima-1991" };
 const LUNA = { username: "luna", password: "nargles-and-wrackspurts" };
 
-const database =
-  backend === "postgresql"
-    ? await createScratchDatabase(
-        process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test",
-        "bench",
-      )
-    : null;
-const config = loadConfig({
-  NODE_ENV: "test",
-  LOG_LEVEL: "silent",
-  SESSION_SECRET: randomBytes(32).toString("hex"),
-  TRUST_PROXY: "1",
-  LOGIN_MAX_FAILURES_PER_ADDRESS: "100000",
-  ...(database ? { DATABASE_URL: database.url } : {}),
-});
-if (!database) config.dataDir = IN_MEMORY;
-config.migrateOnStart = true;
-config.seedOnStart = true;
-const app = await buildApplication(config);
+const { app, dispose } = await buildBenchApp(backend, { TRUST_PROXY: "1", LOGIN_MAX_FAILURES_PER_ADDRESS: "100000" });
 
 interface Answer {
   status: number;
@@ -104,5 +82,4 @@ await measure(`under ${FLOOD}-wide flood, retry ${retryDelay} ms`);
 stop = true;
 await Promise.all(flood);
 console.log("flood answers:", tally);
-await app.close();
-await database?.drop();
+await dispose();

@@ -1,13 +1,9 @@
 // In-process CPU per request (yoga.fetch, no sockets): quick A/B checks while profiling.
 // Usage: tsx bench/inprocess.ts [postgresql|pglite] [requests]
-import { randomBytes } from "node:crypto";
-import { buildApplication } from "../src/app.js";
 import { hashPassword } from "../src/auth/password.js";
-import { loadConfig } from "../src/config.js";
-import { IN_MEMORY } from "../src/db/client.js";
 import { BENCH_PASSWORD, extraStudents, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
 import { createMinimalYoga } from "./minimal-yoga.js";
-import { createScratchDatabase } from "./support.js";
+import { buildBenchApp } from "./support.js";
 
 const backend = process.argv[2] ?? "postgresql";
 if (backend !== "pglite" && backend !== "postgresql") throw new Error(`unknown backend ${backend}`);
@@ -40,23 +36,7 @@ async function measure(name: string, fetchOne: Fetch, init: { cookie?: string; b
   );
 }
 
-const database =
-  backend === "postgresql"
-    ? await createScratchDatabase(
-        process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test",
-        "bench",
-      )
-    : null;
-const config = loadConfig({
-  NODE_ENV: "test",
-  LOG_LEVEL: "silent",
-  SESSION_SECRET: randomBytes(32).toString("hex"),
-  ...(database ? { DATABASE_URL: database.url } : {}),
-});
-if (!database) config.dataDir = IN_MEMORY;
-config.migrateOnStart = true;
-config.seedOnStart = true;
-const app = await buildApplication(config);
+const { app, dispose } = await buildBenchApp(backend);
 await app.db.prisma.student.createMany({ data: extraStudents() });
 await app.db.prisma.user.create({
   data: {
@@ -107,6 +87,5 @@ for (let round = 0; round < Number(process.env.ROUNDS ?? 2); round++) {
   if (!only || only === "name") await measure("signed-in students name", ours, { cookie, body: NAME });
   if (!only || only === "noemail") await measure("signed-in students no email", ours, { cookie, body: NOEMAIL });
 }
-await app.close();
-await database?.drop();
+await dispose();
 process.exit(0);

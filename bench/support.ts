@@ -72,3 +72,39 @@ export function runToEnd(command: string, args: string[], env: Record<string, st
     child.stdin.end(input);
   });
 }
+
+/**
+ * A seeded application for an in-process bench on `backend` (a scratch PostgreSQL database,
+ * or PGlite in memory), with `env` over quiet test settings. `dispose` closes it and drops
+ * the scratch database.
+ */
+export async function buildBenchApp(backend: "pglite" | "postgresql", env: Record<string, string> = {}) {
+  const { buildApplication } = await import("../src/app.js");
+  const { loadConfig } = await import("../src/config.js");
+  const { IN_MEMORY } = await import("../src/db/client.js");
+  const database =
+    backend === "postgresql"
+      ? await createScratchDatabase(
+          process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test",
+          "bench",
+        )
+      : null;
+  const config = loadConfig({
+    NODE_ENV: "test",
+    LOG_LEVEL: "silent",
+    SESSION_SECRET: randomBytes(32).toString("hex"),
+    ...env,
+    ...(database ? { DATABASE_URL: database.url } : {}),
+  });
+  if (!database) config.dataDir = IN_MEMORY;
+  config.migrateOnStart = true;
+  config.seedOnStart = true;
+  const app = await buildApplication(config);
+  return {
+    app,
+    async dispose() {
+      await app.close();
+      await database?.drop();
+    },
+  };
+}
