@@ -1,4 +1,6 @@
 // The account page's script: talks to /graphql like any client (JSON, the CSRF header, the same-origin cookie).
+import { setUpEmail } from "./email.js";
+
 const $ = (id) => document.getElementById(id);
 
 /** An expected GraphQL error, with its `extensions.code`. */
@@ -33,11 +35,10 @@ function complain(error) {
   $("problem").textContent = error instanceof Error ? error.message : String(error);
 }
 
-/** Shows one of the three states and moves the focus to its heading, for keyboard and screen readers. */
+/** Shows one of the page's states (a section of main) and moves the focus to its heading, for keyboard and screen readers. */
 function show(state) {
-  for (const id of ["signed-out", "pending", "signed-in"]) $(id).hidden = id !== state;
-  const heading = { "signed-out": "sign-in-title", pending: "second-title", "signed-in": "account-title" }[state];
-  $(heading).focus();
+  for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== state;
+  $(state).querySelector("h2").focus();
 }
 
 /** An assertion from the browser's passkey, answering a fresh challenge (for sign-in, second step or step-up). */
@@ -123,7 +124,7 @@ const when = (iso) => (iso ? new Date(iso).toLocaleString() : "never");
 /** Reads the account and draws it; the signed-out form when there is no session. */
 async function render() {
   const data = await gql(`query Account {
-    me { username displayName security { totpEnabled recoveryCodesLeft passkeys { id name createdAt lastUsedAt } } }
+    me { username displayName email security { totpEnabled recoveryCodesLeft passkeys { id name createdAt lastUsedAt } } }
   }`);
   if (!data.me) return show("signed-out");
   const { me } = data;
@@ -131,6 +132,7 @@ async function render() {
     "query Sessions { mySessions { id createdAt lastSeenAt userAgent current methods } }",
   );
   $("who").textContent = `${me.displayName} (${me.username})`;
+  email.draw(me);
   $("passkeys").replaceChildren(
     ...me.security.passkeys.map((p) =>
       item(`${p.name}: added ${when(p.createdAt)}, last used ${when(p.lastUsedAt)}`, `Remove ${p.name}`, async () => {
@@ -276,4 +278,10 @@ on("password-change-form", "submit", async () => {
   await render();
 });
 
-render().catch(complain);
+const email = setUpEmail({ gql, say, complain, show, render, withStepUp, on });
+email
+  .followLink()
+  .then((followed) => followed || render())
+  .catch(complain);
+// A link pasted into a tab that already shows the page changes only the fragment.
+window.addEventListener("hashchange", () => email.followLink().catch(complain));

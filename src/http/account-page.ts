@@ -13,6 +13,7 @@ const FILES: Record<string, { file: string; type: string }> = {
   "/account": { file: "index.html", type: "text/html; charset=utf-8" },
   "/account/": { file: "index.html", type: "text/html; charset=utf-8" },
   "/account/account.js": { file: "account.js", type: "text/javascript; charset=utf-8" },
+  "/account/email.js": { file: "email.js", type: "text/javascript; charset=utf-8" },
   "/account/account.css": { file: "account.css", type: "text/css; charset=utf-8" },
 };
 

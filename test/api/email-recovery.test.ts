@@ -257,6 +257,26 @@ describe.each(BACKENDS)("recovery by email (%s)", (backend) => {
     }
   });
 
+  it("throttles changeEmail per account: past the limit RATE_LIMITED with retryAfter, nothing queued or sent", async () => {
+    app.clock.advance(16 * 60); // a fresh throttle window: earlier tests changed Harry's address too
+    const harry = app.client();
+    await harry.login(DEMO.harry.username, DEMO.harry.password);
+    for (let i = 0; i < 5; i++) {
+      expect((await harry.gql(CHANGE, { e: `owl${i}@hogwarts.test` })).body).toEqual({ data: { changeEmail: true } });
+    }
+    const links = () => app.db.prisma.emailToken.findMany({ select: { id: true }, orderBy: { id: "asc" } });
+    const [mails, before] = [await outboxCount(), await links()];
+    const limited = await harry.gql(CHANGE, { e: "owl-too-many@hogwarts.test" });
+    expect(codes(limited)).toEqual(["RATE_LIMITED"]);
+    const retryAfter = limited.body.errors?.[0].extensions?.retryAfter as number;
+    expect(Number.isInteger(retryAfter) && retryAfter > 0 && retryAfter <= 15 * 60).toBe(true);
+    expect([await outboxCount(), await links()]).toEqual([mails, before]);
+    for (let i = 0; i < 5; i++) await smtp.waitFor((m) => m.to === `owl${i}@hogwarts.test`);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(smtp.received.filter((m) => m.to === "owl-too-many@hogwarts.test")).toEqual([]);
+    expect((await harry.gql(ME)).body.data?.me).toMatchObject({ email: "harry@hogwarts.test" });
+  });
+
   it("throttles reset requests per address", async () => {
     const e = "throttled@hogwarts.test";
     const answers = [];

@@ -38,12 +38,17 @@ export interface ServedApp {
   close(): Promise<void>;
 }
 
-/** The real application (fresh seeded database) behind a real HTTP server. */
-export async function serveTestApp(backend: Backend, env: Record<string, string> = {}): Promise<ServedApp> {
-  // Listen first, so that the app knows its own origin for WebAuthn (http://localhost:PORT).
+/** The real application (fresh seeded database) behind a real HTTP server; its emailed links point at it. */
+export async function serveTestApp(
+  backend: Backend,
+  env: Record<string, string> = {},
+  options: { mailPollMs?: number } = {},
+): Promise<ServedApp> {
+  // Listen first, so that the app knows its own origin for WebAuthn and links (http://localhost:PORT).
   let handler: http.RequestListener = (_request, response) => response.writeHead(503).end();
   const server = await listen((request, response) => handler(request, response));
-  const app = await createTestApp(backend, { WEBAUTHN_ORIGINS: `http://localhost:${server.port}`, ...env });
+  const origin = `http://localhost:${server.port}`;
+  const app = await createTestApp(backend, { WEBAUTHN_ORIGINS: origin, APP_URL: origin, ...env }, options);
   handler = app.yoga;
   return {
     app,
