@@ -7,7 +7,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { PasskeyRow } from "../db/passkeys.js";
 import { CHALLENGE_TTL } from "../session/challenge-cookie.js";
 

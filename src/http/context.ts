@@ -2,7 +2,7 @@
 import type { HashQueue } from "../auth/hash-queue.js";
 import type { SecretBox } from "../auth/secret-box.js";
 import type { LoginThrottle } from "../auth/throttle.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { PasskeyStore } from "../db/passkeys.js";
 import type { PointQueries } from "../db/points.js";
 import type { SecondFactorStore } from "../db/second-factors.js";
