@@ -1,7 +1,7 @@
 // Prepares a bench database (run by bench/run.ts as its own process, with the server's
 // environment): migrations, the students, a full first page of Gryffindors, and bench users.
 import { hashPassword } from "../src/auth/password.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { seed } from "../src/db/seed.js";

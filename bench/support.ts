@@ -92,7 +92,7 @@ export function runToEnd(command: string, args: string[], env: Record<string, st
  */
 export async function buildBenchApp(backend: "pglite" | "postgresql", env: Record<string, string> = {}) {
   const { buildApplication } = await import("../src/app.js");
-  const { loadConfig } = await import("../src/config.js");
+  const { loadConfig } = await import("../src/config/index.js");
   const { IN_MEMORY } = await import("../src/db/client.js");
   const database =
     backend === "postgresql"

@@ -1,5 +1,5 @@
 // `npm run db:seed`: loads the demo data (students; demo accounts outside production).
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { seed } from "../src/db/seed.js";

@@ -1,5 +1,5 @@
 // `npm run db:migrate`: applies pending migrations to the configured database; nothing else.
-import { ConfigError, loadConfig } from "../src/config.js";
+import { ConfigError, loadConfig } from "../src/config/index.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate, nativeMigrator } from "../src/db/migrate.js";
 

@@ -3,7 +3,7 @@
 import { parseArgs } from "node:util";
 import { GraphQLError } from "graphql";
 import { normalizeUsername } from "../src/auth/username.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { openDatabase } from "../src/db/client.js";
 import { createSessionStore } from "../src/db/sessions.js";
 import { createUserQueries } from "../src/db/users.js";

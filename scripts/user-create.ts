@@ -6,7 +6,7 @@ import { GraphQLError } from "graphql";
 import { hashPassword } from "../src/auth/password.js";
 import { passwordProblem } from "../src/auth/password-policy.js";
 import { normalizeUsername } from "../src/auth/username.js";
-import { loadConfig } from "../src/config.js";
+import { loadConfig } from "../src/config/index.js";
 import { openDatabase } from "../src/db/client.js";
 import { migrate } from "../src/db/migrate.js";
 import { createUserQueries } from "../src/db/users.js";

@@ -4,7 +4,7 @@ import { createSecretBox } from "./auth/secret-box.js";
 import { LoginThrottle } from "./auth/throttle.js";
 import { createMemoryStore } from "./auth/throttle-memory.js";
 import { createRedisStore } from "./auth/throttle-redis.js";
-import type { Config } from "./config.js";
+import type { Config } from "./config/index.js";
 import { type Database, openDatabase, ping } from "./db/client.js";
 import { createEmailTokens } from "./db/email-tokens.js";
 import { createOutbox } from "./db/outbox.js";

@@ -3,7 +3,7 @@
 // live in PostgreSQL (points) or Redis (login throttling), so any worker answers any request.
 import cluster, { type Worker } from "node:cluster";
 import path from "node:path";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config/index.js";
 import { openDatabase } from "./db/client.js";
 import { prepareDatabase } from "./db/prepare.js";
 import { assertReachable } from "./db/reachable.js";

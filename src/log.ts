@@ -1,7 +1,7 @@
 // The process logger: JSON lines (pino), pretty in development; secrets redacted.
 import cluster from "node:cluster";
 import pino, { type Logger } from "pino";
-import type { Config } from "./config.js";
+import type { Config } from "./config/index.js";
 
 export type { Logger } from "pino";
 

@@ -1,6 +1,6 @@
 // The Redis connection: one server, or a Redis Cluster when REDIS_URL lists several nodes.
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import { ConfigError } from "./config-error.js";
+import { ConfigError } from "./config/error.js";
 
 /** A client for one server or a cluster; both take the same commands for single-slot keys. */
 export type RedisClient = Redis | Cluster;

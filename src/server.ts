@@ -1,7 +1,7 @@
 // The entry point: reads the configuration, listens, and shuts down gracefully on signals.
 import { createServer } from "node:http";
 import { buildApplication } from "./app.js";
-import { ConfigError, loadConfig } from "./config.js";
+import { ConfigError, loadConfig } from "./config/index.js";
 import { DatabaseInUseError } from "./db/pglite-lock.js";
 import { drainable } from "./drain.js";
 import { attachWebSocket } from "./http/websocket.js";

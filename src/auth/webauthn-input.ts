@@ -40,16 +40,21 @@ function envelope(value: unknown, arg: string): { outer: Obj; inner: Obj } {
   return { outer: value, inner: value.response };
 }
 
+/** The checked envelope, with `clientExtensionResults` an object (the library reads it). */
+function withExtensions<T>(outer: Obj): T {
+  return {
+    ...outer,
+    clientExtensionResults: isObj(outer.clientExtensionResults) ? outer.clientExtensionResults : {},
+  } as T;
+}
+
 /** `value` as an assertion (`navigator.credentials.get`), or BAD_USER_INPUT. */
 export function parseAssertion(value: unknown, arg: string): AuthenticationResponseJSON {
   const { outer, inner } = envelope(value, arg);
   field(inner, "authenticatorData", arg);
   field(inner, "signature", arg);
   field(inner, "userHandle", arg, true);
-  return {
-    ...outer,
-    clientExtensionResults: isObj(outer.clientExtensionResults) ? outer.clientExtensionResults : {},
-  } as never;
+  return withExtensions(outer);
 }
 
 /** `value` as a new credential (`navigator.credentials.create`), or BAD_USER_INPUT. */
@@ -63,8 +68,5 @@ export function parseRegistration(value: unknown, arg: string): RegistrationResp
   ) {
     throw badInput(`${arg}: transports must be a list of known transports`, arg);
   }
-  return {
-    ...outer,
-    clientExtensionResults: isObj(outer.clientExtensionResults) ? outer.clientExtensionResults : {},
-  } as never;
+  return withExtensions(outer);
 }

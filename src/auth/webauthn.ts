@@ -7,7 +7,7 @@ import {
   verifyAuthenticationResponse,
   verifyRegistrationResponse,
 } from "@simplewebauthn/server";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { PasskeyRow } from "../db/passkeys.js";
 import { CHALLENGE_TTL } from "../session/challenge-cookie.js";
 
@@ -17,6 +17,14 @@ export const ALGORITHMS = [-7, -257];
 export const WEBAUTHN_JSON_MAX = 16 * 1024;
 
 type RP = Config["webauthn"];
+
+/** What every answer is checked against: our challenge, origins and RP id, the user verified. */
+const expected = (rp: RP, challenge: string) => ({
+  expectedChallenge: challenge,
+  expectedOrigin: rp.origins,
+  expectedRPID: rp.rpId,
+  requireUserVerification: true,
+});
 
 /** Creation options for `user`, excluding the credentials they already have. */
 export function registrationOptions(
@@ -54,10 +62,7 @@ export async function checkRegistration(rp: RP, response: RegistrationResponseJS
   try {
     const result = await verifyRegistrationResponse({
       response,
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.rpId,
-      requireUserVerification: true,
+      ...expected(rp, challenge),
       supportedAlgorithmIDs: ALGORITHMS,
     });
     return result.verified ? result.registrationInfo.credential : null;
@@ -82,10 +87,7 @@ export async function checkAssertion(
   try {
     const result = await verifyAuthenticationResponse({
       response,
-      expectedChallenge: challenge,
-      expectedOrigin: rp.origins,
-      expectedRPID: rp.rpId,
-      requireUserVerification: true,
+      ...expected(rp, challenge),
       credential: {
         id: key.credentialId,
         publicKey: new Uint8Array(key.publicKey),

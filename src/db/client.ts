@@ -4,7 +4,7 @@ import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import pg from "pg";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { PrismaClient } from "../generated/prisma/client.js";
 import { lockDataDir } from "./pglite-lock.js";
 import { probeEndpoint } from "./reachable.js";

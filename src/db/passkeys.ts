@@ -20,27 +20,18 @@ export interface ChallengeRow {
   userId: string | null;
 }
 
-export interface NewPasskey {
-  userId: string;
-  credentialId: string;
-  publicKey: Uint8Array;
-  counter: number;
-  transports: string[];
-  name: string;
+/** A passkey to store: the row's own fields, and the time it is added. */
+export type NewPasskey = Pick<
+  PasskeyRow,
+  "userId" | "credentialId" | "publicKey" | "counter" | "transports" | "name"
+> & {
   now: Date;
-}
+};
 
-const toRow = (r: {
-  id: string;
-  userId: string;
-  credentialId: string;
-  publicKey: Uint8Array;
-  counter: bigint;
-  transports: string[];
-  name: string;
-  createdAt: Date;
-  lastUsedAt: Date | null;
-}): PasskeyRow => ({ ...r, counter: Number(r.counter) });
+const toRow = (r: Omit<PasskeyRow, "counter"> & { counter: bigint }): PasskeyRow => ({
+  ...r,
+  counter: Number(r.counter),
+});
 
 export function createPasskeyStore(prisma: PrismaClient) {
   return {

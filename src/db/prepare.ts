@@ -1,5 +1,5 @@
 // Start-up database work, shared by the single server and the cluster's primary.
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { Database } from "./client.js";
 import { migrate } from "./migrate.js";

@@ -1,6 +1,6 @@
 // Start-up checks of a PostgreSQL URL: can we sign in, and is it a pooler rather than the server.
 import pg from "pg";
-import { ConfigError } from "../config-error.js";
+import { ConfigError } from "../config/error.js";
 
 /** `host:port/database` of a URL: enough to find the mistake, never the password. */
 export function describeUrl(url: string): string {

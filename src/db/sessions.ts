@@ -1,7 +1,6 @@
 // The Session table: the server-side half of every cookie, and its user in one read.
 import { randomUUID } from "node:crypto";
 import type { Prisma } from "../generated/prisma/client.js";
-import type { House, Role } from "../generated/prisma/enums.js";
 import { batchAcrossRequests } from "./batch.js";
 import type { PrismaClient } from "./client.js";
 import type { Sql } from "./sql.js";
@@ -53,7 +52,7 @@ function live(limits: SessionLimits, now: number) {
 }
 
 /** The session row and its user as the join reads them: times in milliseconds since the epoch. */
-interface JoinedRow {
+interface JoinedRow extends Omit<CurrentUser, "id"> {
   id: string;
   userId: string;
   createdAt: number;
@@ -62,10 +61,6 @@ interface JoinedRow {
   authenticatedAt: number;
   methods: string;
   secondFactor: boolean;
-  username: string;
-  displayName: string;
-  role: Role;
-  house: House | null;
 }
 
 // Prisma stores DateTime as `timestamp(3)` in UTC; epoch milliseconds read the same on both drivers.

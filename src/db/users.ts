@@ -15,11 +15,7 @@ export interface CurrentUser {
 const CURRENT_USER = { id: true, username: true, displayName: true, role: true, house: true } as const;
 
 /** A new account's columns; `passwordHash` is already hashed. */
-export interface NewUser {
-  username: string;
-  displayName: string;
-  role: Role;
-  house: House | null;
+export interface NewUser extends Omit<CurrentUser, "id"> {
   passwordHash: string;
   /** Already normalised; stored as verified (an administrator vouches for it). */
   email?: { email: string; key: string } | null;

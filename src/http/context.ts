@@ -2,7 +2,7 @@
 import type { HashQueue } from "../auth/hash-queue.js";
 import type { SecretBox } from "../auth/secret-box.js";
 import type { LoginThrottle } from "../auth/throttle.js";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { PasskeyStore } from "../db/passkeys.js";
 import type { PointQueries } from "../db/points.js";
 import type { SecondFactorStore } from "../db/second-factors.js";
@@ -18,25 +18,15 @@ import { RequestSession, type SessionDeps } from "../session/request.js";
 import { clientAddress, type ServerContext } from "./client-address.js";
 import { logUnexpected, requestLogger } from "./request-log.js";
 
-export interface Context {
-  request: Request;
+/** What every request's context shares: the configuration and the app's stores, built once. */
+export interface Services {
   config: Config;
-  /** This request's logger (carries its request id). */
-  log: Logger;
-  /** This request's session: the cookie it carried and the Set-Cookie it answers with. */
-  session: RequestSession;
-  /** The signed-in user, looked up before execution; login and logout update it. */
-  user: CurrentUser | null;
-  /** The caller's address as the login throttle counts it. */
-  clientAddress: string;
   throttle: LoginThrottle;
   /** Every password hash and check runs through it, so one client cannot take every thread. */
   hashes: HashQueue;
   users: UserQueries;
   students: StudentQueries;
   points: PointQueries;
-  /** Every session row (other sessions of the user, revocation); `session` is this request's. */
-  sessionStore: SessionStore;
   /** TOTP, recovery codes and pending sign-ins. */
   factors: SecondFactorStore;
   /** Seals TOTP secrets at rest. */
@@ -53,24 +43,25 @@ export interface Context {
   mail: Mailer;
 }
 
+export interface Context extends Services {
+  request: Request;
+  /** This request's logger (carries its request id). */
+  log: Logger;
+  /** This request's session: the cookie it carried and the Set-Cookie it answers with. */
+  session: RequestSession;
+  /** The signed-in user, looked up before execution; login and logout update it. */
+  user: CurrentUser | null;
+  /** The caller's address as the login throttle counts it. */
+  clientAddress: string;
+  /** Every session row (other sessions of the user, revocation); `session` is this request's. */
+  sessionStore: SessionStore;
+}
+
 /** What a field guarded by the `signedIn` scope sees. */
 export type SignedInContext = Context & { user: CurrentUser };
 
-export interface ContextDeps extends SessionDeps {
-  config: Config;
+export interface ContextDeps extends SessionDeps, Services {
   log: Logger;
-  throttle: LoginThrottle;
-  hashes: HashQueue;
-  users: UserQueries;
-  students: StudentQueries;
-  points: PointQueries;
-  factors: SecondFactorStore;
-  totpBox: SecretBox;
-  events: SecurityEvents;
-  live: LiveHub;
-  passkeys: PasskeyStore;
-  challengeCookie: ChallengeCookie;
-  mail: Mailer;
 }
 
 /**

@@ -1,22 +1,17 @@
 // The live events between instances: Yoga's pubsub on an in-process or a Redis event target.
 import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, type PubSub } from "@graphql-yoga/subscription";
+import type { AwardRecord } from "../db/points.js";
 import type { CurrentUser } from "../db/users.js";
-import type { House } from "../generated/prisma/enums.js";
 import type { Logger } from "../log.js";
 import { connectRedis } from "../redis.js";
 
 /** A point award as every instance receives it (JSON-safe: it may cross Redis). */
-export interface AwardEvent {
-  id: string;
-  house: House;
-  points: number;
-  reason: string;
+export type AwardEvent = Omit<AwardRecord, "createdAt" | "awardedById"> & {
   /** ISO-8601. */
   createdAt: string;
-  houseTotal: number;
   awardedBy: CurrentUser | null;
-}
+};
 
 /** Sessions that ended: by id, every session of `userId` but `except`, or all of them. */
 export interface SessionEndedEvent {

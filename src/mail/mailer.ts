@@ -1,5 +1,5 @@
 // The application's mail: the outbox, the link tokens, and the worker that sends them.
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { EmailTokens } from "../db/email-tokens.js";
 import type { Outbox } from "../db/outbox.js";
 import type { Logger } from "../log.js";

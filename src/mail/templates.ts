@@ -1,12 +1,8 @@
 // The messages the application sends: subjects are fixed, user text is escaped in HTML.
+import type { OutgoingMail } from "../db/outbox.js";
 
 /** One message as the outbox stores it. `to` is a checked address (no display name). */
-export interface MailContent {
-  to: string;
-  subject: string;
-  text: string;
-  html: string;
-}
+export type MailContent = OutgoingMail;
 
 /** The security notices (ASVS 6.3.7). */
 export const NOTICE_KINDS = [

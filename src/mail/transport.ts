@@ -2,7 +2,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createTransport } from "nodemailer";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import { IN_MEMORY } from "../db/client.js";
 import type { OutgoingMail } from "../db/outbox.js";
 import type { Logger } from "../log.js";

@@ -1,8 +1,8 @@
 // Live data: the PointAward type, its node loader, and the `pointsAwarded` subscription.
 
+import type { AwardRecord } from "../db/points.js";
 import type { CurrentUser } from "../db/users.js";
 import { unauthenticated } from "../errors.js";
-import type { House } from "../generated/prisma/enums.js";
 import type { AwardEvent } from "../live/pubsub.js";
 import { Ended } from "../live/stream.js";
 import { builder } from "./builder.js";
@@ -11,17 +11,10 @@ import { HouseEnum } from "./scalars.js";
 import { UserRef } from "./user.js";
 
 /** An award as the schema sees it: from the event stream, or read back from the ledger. */
-interface AwardView {
-  id: string;
-  house: House;
-  points: number;
-  reason: string;
-  createdAt: Date;
-  houseTotal: number;
-  awardedById: string | null;
+type AwardView = AwardRecord & {
   /** Present when it came with the event; otherwise looked up. */
   awardedBy?: CurrentUser | null;
-}
+};
 
 const fromEvent = (event: AwardEvent): AwardView => ({
   ...event,

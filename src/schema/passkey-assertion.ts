@@ -7,6 +7,7 @@ import { invalidPasskey } from "../errors.js";
 import type { Context } from "../http/context.js";
 import { audit } from "./audit.js";
 import { codeAccount, countGuess } from "./guess.js";
+import { takeChallenge } from "./passkey-challenge.js";
 
 /** The throttle's account key for passkey assertions whose credential nobody has. */
 const UNKNOWN_PASSKEY = "passkey:unknown";
@@ -27,9 +28,7 @@ export async function verifyPasskey(
 ): Promise<PasskeyRow> {
   const response = parseAssertion(value, arg);
   const now = new Date(ctx.session.now() * 1000);
-  const rowId = ctx.challengeCookie.rowId(ctx.request.headers.get("cookie"));
-  const challenge = rowId ? await ctx.passkeys.takeChallenge(rowId, now) : null;
-  if (rowId) ctx.session.extra.push(ctx.challengeCookie.expire());
+  const challenge = await takeChallenge(ctx, now);
   const key = await ctx.passkeys.byCredentialId(response.id);
   const owner = userId ?? key?.userId ?? null;
   const attempt = await countGuess(ctx, owner ? codeAccount(owner) : UNKNOWN_PASSKEY, owner, verifier);

@@ -4,39 +4,17 @@ import { assertionOptions, checkRegistration, registrationOptions } from "../aut
 import { parseRegistration } from "../auth/webauthn-input.js";
 import type { PasskeyRow } from "../db/passkeys.js";
 import { badInput } from "../errors.js";
-import type { Context } from "../http/context.js";
 import { notify } from "../mail/notices.js";
-import { CHALLENGE_TTL, type ChallengeCookie } from "../session/challenge-cookie.js";
 import { methodsFor } from "../session/step-up.js";
 import { audit } from "./audit.js";
 import { builder } from "./builder.js";
 import { fromGlobalId } from "./node.js";
 import { verifyPasskey } from "./passkey-assertion.js";
+import { rememberChallenge, takeChallenge } from "./passkey-challenge.js";
 import { PasskeyRef } from "./security.js";
 import { UserRef } from "./user.js";
 
 const NAME_MAX = 64;
-
-/** Stores `challenge` under a fresh challenge cookie, replacing any earlier one of this browser. */
-async function remember(
-  ctx: Context,
-  cookie: ChallengeCookie,
-  purpose: "register" | "assert",
-  challenge: string,
-  userId: string | null,
-): Promise<void> {
-  const now = ctx.session.now();
-  const { header, rowId } = cookie.issue();
-  const previous = cookie.rowId(ctx.request.headers.get("cookie"));
-  if (previous) await ctx.passkeys.takeChallenge(previous, new Date(now * 1000));
-  await ctx.passkeys.putChallenge(
-    rowId,
-    { purpose, challenge, userId },
-    new Date((now + CHALLENGE_TTL) * 1000),
-    new Date(now * 1000),
-  );
-  ctx.session.extra.push(header);
-}
 
 builder.mutationField("passkeyLoginOptions", (t) =>
   t.field({
@@ -53,7 +31,7 @@ builder.mutationField("passkeyLoginOptions", (t) =>
       const userId = name != null ? await ctx.users.idOf(name) : (pending?.uid ?? ctx.user?.id ?? null);
       const keys = userId ? await ctx.passkeys.list(userId) : [];
       const options = await assertionOptions(ctx.config.webauthn, keys);
-      await remember(ctx, ctx.challengeCookie, "assert", options.challenge, userId);
+      await rememberChallenge(ctx, "assert", options.challenge, userId);
       return options;
     },
   }),
@@ -67,7 +45,7 @@ builder.mutationField("passkeyRegistrationOptions", (t) =>
     resolve: async (_root, _args, ctx) => {
       const existing = await ctx.passkeys.list(ctx.user.id);
       const options = await registrationOptions(ctx.config.webauthn, ctx.user, existing);
-      await remember(ctx, ctx.challengeCookie, "register", options.challenge, ctx.user.id);
+      await rememberChallenge(ctx, "register", options.challenge, ctx.user.id);
       return options;
     },
   }),
@@ -89,9 +67,7 @@ builder.mutationField("registerPasskey", (t) =>
       const response = parseRegistration(args.response, "response");
       const userId = ctx.user.id;
       const now = new Date(ctx.session.now() * 1000);
-      const rowId = ctx.challengeCookie.rowId(ctx.request.headers.get("cookie"));
-      const challenge = rowId ? await ctx.passkeys.takeChallenge(rowId, now) : null;
-      if (rowId) ctx.session.extra.push(ctx.challengeCookie.expire());
+      const challenge = await takeChallenge(ctx, now);
       if (challenge?.purpose !== "register" || challenge.userId !== userId) {
         throw badInput(
           "no passkey registration is under way here (or it expired): call passkeyRegistrationOptions",

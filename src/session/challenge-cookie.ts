@@ -1,6 +1,6 @@
 // The WebAuthn challenge cookie: a random value naming the challenge row of the browser that asked.
 import { createHash, randomBytes } from "node:crypto";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 
 /** A challenge lives this long, seconds: the cookie and the row alike. */
 export const CHALLENGE_TTL = 300;

@@ -1,6 +1,6 @@
 // The session cookie: sealing with iron-session, reading the header, writing Set-Cookie.
 import { sealData, unsealData } from "iron-session";
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { SecretMap } from "./secrets.js";
 
 /** What the cookie holds: ids and timestamps only (seconds since the epoch). */

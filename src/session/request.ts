@@ -1,5 +1,5 @@
 // Session policy for one request: what a cookie means, lifetimes, renewal, rotation; Set-Cookie out.
-import type { Config } from "../config.js";
+import type { Config } from "../config/index.js";
 import type { Authenticated, PendingWrite, SessionRow, SessionStore } from "../db/sessions.js";
 import type { CurrentUser } from "../db/users.js";
 import { parseUuid } from "../db/uuid.js";

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { type Config, ConfigError } from "../config.js";
+import { type Config, ConfigError } from "../config/index.js";
 import { IN_MEMORY } from "../db/client.js";
 
 /** iron-session's password map: id -> secret. The highest id seals new cookies. */

@@ -1,6 +1,6 @@
 // The address the throttle counts, and the settings that choose it.
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { clientAddress, throttleKey } from "../../src/http/client-address.js";
 
 const request = (xff?: string) =>

@@ -1,6 +1,6 @@
 // Session cookie attributes from the environment: SameSite, Secure and Partitioned (CHIPS).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { createTestApp, DEMO, type TestApp } from "../helpers/app.js";
 import { PRODUCTION_REQUIRED } from "../helpers/production.js";
 

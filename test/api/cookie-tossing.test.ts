@@ -1,7 +1,7 @@
 // Cookie tossing: two session cookies in one request are believed neither, and production
 // names the cookie `__Host-session` so that no other host can set it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { codes, createTestApp, DEMO, type GraphQLResponse, type TestApp } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/database.js";
 import { LOGIN, raw } from "../helpers/http.js";

@@ -1,6 +1,6 @@
 // Cookies sealed before the iron-session 9 upgrade (by 8.0.4) must keep opening after it.
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { createCookieCodec } from "../../src/session/cookie.js";
 import { parseSecrets } from "../../src/session/secrets.js";
 import { PRODUCTION } from "../helpers/production.js";

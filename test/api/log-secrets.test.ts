@@ -17,7 +17,7 @@ import {
 } from "graphql";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type Application, buildApplication } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { IN_MEMORY } from "../../src/db/client.js";
 import { createLogger } from "../../src/log.js";
 import { schema } from "../../src/schema/index.js";

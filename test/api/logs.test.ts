@@ -3,7 +3,7 @@
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Application, buildApplication } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { IN_MEMORY } from "../../src/db/client.js";
 import { createLogger } from "../../src/log.js";
 import { DEMO, SECRET } from "../helpers/app.js";

@@ -1,7 +1,7 @@
 // The outbox across an SMTP outage: two instances on one PostgreSQL database, every message delivered once.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Application, buildApplication } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { SECRET } from "../helpers/app.js";
 import { createPersistentData } from "../helpers/database.js";
 import { linkToken, startSmtp, type TestSmtp } from "../helpers/smtp.js";

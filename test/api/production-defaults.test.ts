@@ -1,7 +1,7 @@
 // What OWASP's GraphQL cheat sheet asks of production: no introspection, no GraphiQL unless
 // switched on, and a malformed body answered without being echoed back.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { createTestApp, type TestApp } from "../helpers/app.js";
 import { raw } from "../helpers/http.js";
 import { PRODUCTION } from "../helpers/production.js";

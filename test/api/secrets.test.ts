@@ -1,7 +1,7 @@
 // SESSION_SECRET: its format, and rotating it across restarts on the same data.
 import { sealData, unsealData } from "iron-session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../src/config.js";
+import { ConfigError, loadConfig } from "../../src/config/index.js";
 import { parseSecrets } from "../../src/session/secrets.js";
 import { createTestApp, DEMO, type TestApp } from "../helpers/app.js";
 import { BACKENDS, createPersistentData } from "../helpers/database.js";

@@ -1,7 +1,7 @@
 // What a sealed cookie proves: its session row must belong to its user, and an expired seal
 // stays expired even after the server has opened it once.
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { IN_MEMORY } from "../../src/db/client.js";
 import { createCookieCodec, type SessionPayload } from "../../src/session/cookie.js";
 import { parseSecrets } from "../../src/session/secrets.js";

@@ -1,6 +1,6 @@
 // A real application on a fresh database, driven through yoga.fetch with a cookie jar.
 import { type Application, buildApplication } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { IN_MEMORY } from "../../src/db/client.js";
 import { type Backend, createTestDatabase } from "./database.js";
 

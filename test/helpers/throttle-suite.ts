@@ -1,7 +1,7 @@
 // The throttle's behaviour across two instances on one Redis: run on a single server and on a cluster.
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { redisUrls } from "../../src/config-urls.js";
+import { redisUrls } from "../../src/config/redis.js";
 import { connectRedis, type RedisClient } from "../../src/redis.js";
 import { codes, createTestApp, DEMO, type TestApp } from "./app.js";
 import { BACKENDS } from "./database.js";

@@ -6,7 +6,7 @@ import { maxDirectivesPlugin } from "@escape.tech/graphql-armor-max-directives";
 import { maxTokensPlugin } from "@escape.tech/graphql-armor-max-tokens";
 import { NoSchemaIntrospectionCustomRule } from "graphql";
 import type { Plugin } from "graphql-yoga";
-import type { Config } from "../../config.js";
+import type { Config } from "../../config/index.js";
 import { useBodyLimit } from "./body.js";
 import { useParseErrors } from "./parse-errors.js";
 import { SingleLoginRule } from "./single-login.js";

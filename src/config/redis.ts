@@ -1,25 +1,10 @@
-// Parsing of the connection URLs in the environment: PostgreSQL and Redis (one server or a cluster).
-import { ConfigError } from "./config-error.js";
+// REDIS_URL: one Redis server or the nodes of a Redis Cluster, shared by the login throttle and live events.
+import { ConfigError } from "./error.js";
+import { type Env, parseUrl } from "./parse.js";
 
-type Env = Record<string, string | undefined>;
-
-/** A `postgresql://` URL from `env[key]`, or null when unset. Throws ConfigError naming `key`. */
-export function postgresUrl(env: Env, key: string): string | null {
-  const raw = env[key]?.trim();
-  if (!raw) return null;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new ConfigError(`${key} is not a valid URL; expected postgresql://user@host:5432/db`);
-  }
-  if (url.protocol !== "postgresql:" && url.protocol !== "postgres:") {
-    throw new ConfigError(`${key} must start with postgresql://, got "${url.protocol}//…"`);
-  }
-  if (!url.hostname && !url.searchParams.get("host")) {
-    throw new ConfigError(`${key} has no host; expected postgresql://user@host:5432/db`);
-  }
-  return raw;
+export interface RedisConfig {
+  /** One Redis URL, or the node URLs of a Redis Cluster (several, comma-separated in REDIS_URL). */
+  redisUrls: string[] | null;
 }
 
 /**
@@ -34,12 +19,7 @@ export function redisUrls(raw: string | undefined): string[] | null {
   return entries.map((entry, i) => {
     const where = entries.length > 1 ? `entry ${i + 1} of REDIS_URL` : "REDIS_URL";
     if (!entry) throw new ConfigError(`${where} is empty; expected redis://host:port[,redis://host:port…]`);
-    let url: URL;
-    try {
-      url = new URL(entry);
-    } catch {
-      throw new ConfigError(`${where} is not a valid URL; expected redis://host:port[,redis://host:port…]`);
-    }
+    const url = parseUrl(entry, `${where} is not a valid URL; expected redis://host:port[,redis://host:port…]`);
     if (url.protocol !== "redis:" && url.protocol !== "rediss:") {
       throw new ConfigError(`${where} must start with redis:// or rediss://, got "${url.protocol}//…"`);
     }
@@ -49,4 +29,9 @@ export function redisUrls(raw: string | undefined): string[] | null {
     }
     return entry;
   });
+}
+
+/** `REDIS_URL`. */
+export function redisConfig(env: Env): RedisConfig {
+  return { redisUrls: redisUrls(env.REDIS_URL) };
 }
