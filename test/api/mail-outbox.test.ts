@@ -1,7 +1,7 @@
 // The outbox's edges over a real SMTP server: giving up after MAIL_MAX_ATTEMPTS, and taking over a dead worker's claim.
 import { describe, expect, it } from "vitest";
 import { type Application, buildApplication } from "../../src/app.js";
-import { loadConfig } from "../../src/config.js";
+import { loadConfig } from "../../src/config/index.js";
 import { createTestApp, SECRET } from "../helpers/app.js";
 import { BACKENDS, createPersistentData } from "../helpers/database.js";
 import { startSmtp } from "../helpers/smtp.js";
