@@ -34,6 +34,15 @@ export interface StudentsResult {
     pageInfo: { hasNextPage: boolean; endCursor: string | null };
   };
 }
+export interface MySessionsResult {
+  mySessions: { id: string; current: boolean; userAgent: string | null; authenticatedAt: string; methods: string[] }[];
+}
+export interface RevokeSessionResult {
+  revokeSession: boolean;
+}
+export interface LogoutEverywhereResult {
+  logoutEverywhere: boolean;
+}
 export interface StudentsVariables {
   house: House;
   first?: number | null;
@@ -41,7 +50,15 @@ export interface StudentsVariables {
 }
 
 /** The names of the documents in this folder (`<Name>.graphql`, one operation each). */
-export const OPERATION_NAMES = ["Login", "Logout", "Me", "Students"] as const;
+export const OPERATION_NAMES = [
+  "Login",
+  "Logout",
+  "LogoutEverywhere",
+  "Me",
+  "MySessions",
+  "RevokeSession",
+  "Students",
+] as const;
 
 /** The text of `<name>.graphql`. */
 export function operationSource(name: (typeof OPERATION_NAMES)[number]): string {
@@ -56,3 +73,6 @@ export const LoginDocument = load<LoginResult, LoginVariables>("Login");
 export const LogoutDocument = load<LogoutResult, Record<string, never>>("Logout");
 export const MeDocument = load<MeResult, Record<string, never>>("Me");
 export const StudentsDocument = load<StudentsResult, StudentsVariables>("Students");
+export const MySessionsDocument = load<MySessionsResult, Record<string, never>>("MySessions");
+export const RevokeSessionDocument = load<RevokeSessionResult, { id: string }>("RevokeSession");
+export const LogoutEverywhereDocument = load<LogoutEverywhereResult, Record<string, never>>("LogoutEverywhere");

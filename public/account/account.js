@@ -35,8 +35,26 @@ function complain(error) {
   $("problem").textContent = error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * Drops everything the page showed of an account: its name and lists, a TOTP key being set up,
+ * recovery codes, typed passwords. Nothing of it may stay in the page after signing out, where
+ * the next sign-in in this tab (the same user or another) would show it again.
+ */
+function forget() {
+  for (const id of ["who", "email-state", "passkeys", "sessions", "recovery-codes", "totp-secret", "totp-state"]) {
+    $(id).replaceChildren();
+  }
+  $("totp-qr").removeAttribute("src");
+  $("totp-enrol").hidden = true;
+  $("recovery").hidden = true;
+  for (const id of ["passkey-name", "totp-code", "current-password", "new-password", "new-email", "password", "code"]) {
+    $(id).value = "";
+  }
+}
+
 /** Shows one of the page's states (a section of main) and moves the focus to its heading, for keyboard and screen readers. */
 function show(state) {
+  if (state !== "signed-in") forget();
   for (const section of document.querySelectorAll("main > section")) section.hidden = section.id !== state;
   $(state).querySelector("h2").focus();
 }
@@ -215,7 +233,6 @@ on("cancel-pending", "click", async () => {
 });
 on("sign-out", "click", async () => {
   await gql("mutation SignOut { logout }");
-  $("password").value = "";
   say("Signed out.");
   show("signed-out");
 });

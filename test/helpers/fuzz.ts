@@ -42,6 +42,9 @@ const FIELDS = [
   "awardPoints",
   "passkeyLoginOptions",
   "loginWithPasskey",
+  "verifySecondFactor",
+  "reauthenticate",
+  "passkeyRegistrationOptions",
   "registerPasskey",
   "removePasskey",
   "__typename",
@@ -105,7 +108,20 @@ const generated = fc.letrec((tie) => ({
   selections: fc.array(tie("selection") as fc.Arbitrary<string>, { maxLength: 4 }).map((s) => `{ ${s.join(" ")} }`),
   arg: fc
     .tuple(
-      fc.constantFrom("house", "first", "after", "id", "username", "password", "points", "reason", "if"),
+      fc.constantFrom(
+        "house",
+        "first",
+        "after",
+        "id",
+        "username",
+        "password",
+        "points",
+        "reason",
+        "code",
+        "passkey",
+        "response",
+        "if",
+      ),
       fc.oneof(
         fc.constantFrom(
           "GRYFFINDOR",
