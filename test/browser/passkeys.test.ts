@@ -197,7 +197,10 @@ describe.each(BACKENDS)("passkeys on the account page in Chromium (%s)", (backen
     await signInWithPassword(page, DEMO.luna.username, DEMO.luna.password);
     await page.getByRole("heading", { name: "Second step" }).waitFor();
     app.clock.advance(30); // the confirming code's step is spent
-    await page.getByLabel(/Code from your authenticator app/).fill(codeAt(secret, app.clock.now));
+    await page
+      .locator("#pending")
+      .getByLabel(/Code from your authenticator app/)
+      .fill(codeAt(secret, app.clock.now));
     await page.getByRole("button", { name: "Verify code" }).click();
     // The account shows again only once the second step is done (signing out emptied it).
     await page.locator("#signed-in").waitFor({ state: "visible", ...POLL });
