@@ -101,10 +101,19 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
   }
 
   const init = JSON.stringify({ type: "connection_init" });
-  const id = fc.oneof(fc.constantFrom("1", "2", "", "__proto__"), fc.string({ maxLength: 8 }), fc.integer(), fc.constant(null));
+  const id = fc.oneof(
+    fc.constantFrom("1", "2", "", "__proto__"),
+    fc.string({ maxLength: 8 }),
+    fc.integer(),
+    fc.constant(null),
+  );
   const payload = fc.oneof(
     fc.record(
-      { query: fc.oneof(document, fc.constant(SUB)), variables, operationName: fc.oneof(fc.string(), fc.constant(null)) },
+      {
+        query: fc.oneof(document, fc.constant(SUB)),
+        variables,
+        operationName: fc.oneof(fc.string(), fc.constant(null)),
+      },
       { requiredKeys: [] },
     ),
     fc.jsonValue({ maxDepth: 2 }),
@@ -113,7 +122,16 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
     .record(
       {
         type: fc.oneof(
-          fc.constantFrom("connection_init", "ping", "pong", "subscribe", "complete", "next", "error", "connection_ack"),
+          fc.constantFrom(
+            "connection_init",
+            "ping",
+            "pong",
+            "subscribe",
+            "complete",
+            "next",
+            "error",
+            "connection_ack",
+          ),
           fc.string({ maxLength: 12 }),
           fc.integer(),
         ),
@@ -132,7 +150,9 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
       weight: 1,
       arbitrary: fc
         .integer({ min: MAX_BODY - 200, max: MAX_BODY * 3 })
-        .map((n) => JSON.stringify({ id: "big", type: "subscribe", payload: { query: `subscription { ${"a".repeat(n)} }` } })),
+        .map((n) =>
+          JSON.stringify({ id: "big", type: "subscribe", payload: { query: `subscription { ${"a".repeat(n)} }` } }),
+        ),
     },
   );
 
@@ -162,7 +182,10 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
   it("closes a reused subscription id with 4409 and a flood of subscribes stays within the session limit", async () => {
     const subscribe = (n: number | string) =>
       JSON.stringify({ id: String(n), type: "subscribe", payload: { query: SUB } });
-    const reused = await exchange([init, subscribe(1), subscribe(1)], { protocol: "graphql-transport-ws", cookie: harry.cookie });
+    const reused = await exchange([init, subscribe(1), subscribe(1)], {
+      protocol: "graphql-transport-ws",
+      cookie: harry.cookie,
+    });
     expectHarmless(reused);
     expect(reused.code).toBe(4409);
 

@@ -5,7 +5,7 @@ import { ApolloClient, ApolloLink, gql, HttpLink, InMemoryCache, split } from "@
 import { GraphQLWsLink } from "@apollo/client/link/subscriptions";
 import { getMainDefinition, print } from "@apollo/client/utilities";
 import { Client, cacheExchange, fetchExchange, subscriptionExchange } from "@urql/core";
-import { type Client as SseClient, createClient as createSseClient } from "graphql-sse";
+import { createClient as createSseClient, type Client as SseClient } from "graphql-sse";
 import { Observable } from "rxjs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, DEMO, type TestApp, type TestClient } from "../helpers/app.js";

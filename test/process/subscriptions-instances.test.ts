@@ -183,7 +183,14 @@ describe("subscriptions on two instances with Redis", () => {
         if (k === 20) throw new Error("the subscription never received an award");
       }
     }
-    const script = run("scripts/user-update.ts", baseEnv(env), ["--username", "Sprout", "--role", "student", "--house", "HUFFLEPUFF"]);
+    const script = run("scripts/user-update.ts", baseEnv(env), [
+      "--username",
+      "Sprout",
+      "--role",
+      "student",
+      "--house",
+      "HUFFLEPUFF",
+    ]);
     expect(await script.exited).toEqual({ code: 0, signal: null });
     expect(script.stdout()).toBe('Changed "sprout" from PROFESSOR (no house) to STUDENT (HUFFLEPUFF).\n');
     for (const sub of subs) {

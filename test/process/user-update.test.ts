@@ -45,7 +45,11 @@ describe.each(BACKENDS)("npm run user:update (%s)", (backend) => {
       return c.cookie;
     });
     const promoted = await update("--username", " Harry ", "--role", "professor");
-    expect(promoted).toEqual({ code: 0, stdout: 'Changed "harry" from STUDENT (GRYFFINDOR) to PROFESSOR (GRYFFINDOR).\n', stderr: "" });
+    expect(promoted).toEqual({
+      code: 0,
+      stdout: 'Changed "harry" from STUDENT (GRYFFINDOR) to PROFESSOR (GRYFFINDOR).\n',
+      stderr: "",
+    });
     const moved = await update("--username", "harry", "--house", "slytherin");
     expect(moved.stdout).toBe('Changed "harry" from PROFESSOR (GRYFFINDOR) to PROFESSOR (SLYTHERIN).\n');
     const same = await update("--username", "harry", "--role", "PROFESSOR", "--house", "SLYTHERIN");
