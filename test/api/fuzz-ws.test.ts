@@ -3,7 +3,7 @@
 // with nothing leaked; afterwards no stream is left open and a normal client still works.
 // (The single cases with a known code are in subscriptions-ws.test.ts.)
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, type MockInstance, vi } from "vitest";
 import WebSocket from "ws";
 import { createTestApp, DEMO, SECRET, type TestApp, type TestClient } from "../helpers/app.js";
 import { document, FUZZ_TIMEOUT, variables } from "../helpers/fuzz.js";
@@ -15,6 +15,7 @@ const MAX_BODY = 4000;
 /** The codes graphql-ws (and ws, for an oversize frame) close a socket with on bad input. */
 const PROTOCOL_CLOSES = [1009, 4400, 4401, 4406, 4408, 4409, 4429];
 const SERVER_TYPES = ["connection_ack", "ping", "pong", "next", "error", "complete"];
+const init = JSON.stringify({ type: "connection_init" });
 
 interface Exchange {
   /** The server's close code, or null when the socket was still open after the frames. */
@@ -29,6 +30,8 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
   let harry: TestClient;
   let prof: TestClient;
   let secrets: string[];
+  // graphql-ws prints what it takes for its own mistakes to stderr: nothing a client sends may get there.
+  let stderr: MockInstance<typeof console.error>;
 
   beforeAll(async () => {
     app = await createTestApp("pglite", { MAX_BODY_BYTES: String(MAX_BODY), SUBSCRIPTIONS_PER_SESSION: "5" });
@@ -37,23 +40,26 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
     prof = app.client();
     await harry.login(DEMO.harry.username, DEMO.harry.password);
     await prof.login(DEMO.mcgonagall.username, DEMO.mcgonagall.password);
+    stderr = vi.spyOn(console, "error");
     secrets = [harry.cookie as string, prof.cookie as string, SECRET, ...Object.values(DEMO).map((u) => u.password)];
   });
   afterAll(async () => {
+    stderr?.mockRestore();
     await server?.close();
     await app?.dispose();
   });
 
   /**
-   * Opens a socket (with `protocol` and `cookie`), sends `frames` in order, and collects what the
-   * server answers until it closes the socket or stays quiet for `quietMs`; then closes it.
+   * Opens a socket (offering `protocols`, with `cookie`), first acknowledged by `connection_init`
+   * when `init`, sends `frames` in order, and collects what the server answers until it closes
+   * the socket or stays quiet for `quietMs`; then closes it.
    */
   function exchange(
     frames: (string | Uint8Array)[],
-    options: { protocol?: string; cookie?: string | null; quietMs?: number } = {},
+    options: { init?: boolean; protocols?: readonly string[]; cookie?: string | null; quietMs?: number } = {},
   ): Promise<Exchange> {
     const headers: Record<string, string> = options.cookie ? { cookie: `session=${options.cookie}` } : {};
-    const socket = new WebSocket(server.url, options.protocol === undefined ? [] : [options.protocol], { headers });
+    const socket = new WebSocket(server.url, [...(options.protocols ?? ["graphql-transport-ws"])], { headers });
     const messages: string[] = [];
     return new Promise((resolve, reject) => {
       let quiet: NodeJS.Timeout | undefined;
@@ -74,12 +80,21 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
         clearTimeout(quiet);
         resolve({ code, reason: String(reason), messages });
       });
-      socket.once("open", () => {
+      const sendAll = () => {
         for (const frame of frames) {
           if (socket.readyState !== WebSocket.OPEN) break;
           socket.send(frame, { binary: typeof frame !== "string" });
         }
         settle();
+      };
+      socket.once("open", () => {
+        if (!options.init) return sendAll();
+        // as a real client does: nothing more until the server acknowledges
+        socket.once("message", (data) => {
+          expect(JSON.parse(String(data))).toEqual({ type: "connection_ack" });
+          sendAll();
+        });
+        socket.send(init);
       });
     });
   }
@@ -100,7 +115,6 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
     }
   }
 
-  const init = JSON.stringify({ type: "connection_init" });
   const id = fc.oneof(
     fc.constantFrom("1", "2", "", "__proto__"),
     fc.string({ maxLength: 8 }),
@@ -163,11 +177,13 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
         fc.asyncProperty(
           fc.boolean(),
           fc.array(frame, { minLength: 1, maxLength: 8 }),
-          fc.constantFrom("graphql-transport-ws", "graphql-ws", undefined),
+          // graphql-ws's protocol, none (closed with 4406), or the legacy one offered first
+          fc.constantFrom(["graphql-transport-ws"], [], ["graphql-ws", "graphql-transport-ws"]),
           fc.constantFrom<"harry" | "none" | "garbage">("harry", "none", "garbage"),
-          async (initFirst, frames, protocol, who) => {
+          async (initFirst, frames, protocols, who) => {
             const cookie = who === "harry" ? harry.cookie : who === "garbage" ? "Fe26.2*garbage" : null;
-            const result = await exchange(initFirst ? [init, ...frames] : frames, { protocol, cookie });
+            const acknowledged = initFirst && protocols.length > 0;
+            const result = await exchange(frames, { init: acknowledged, protocols, cookie });
             expectHarmless(result);
           },
         ),
@@ -175,30 +191,29 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
       );
       // Every stream a run opened ended with its socket.
       await waitFor(() => app.live.size === 0);
+      expect(stderr).not.toHaveBeenCalled();
     },
     FUZZ_TIMEOUT,
   );
 
-  it("closes a reused subscription id with 4409 and a flood of subscribes stays within the session limit", async () => {
+  it("closes a reused id with 4409 and a server-only message with 4400; a flood of subscribes stays within the limit", async () => {
     const subscribe = (n: number | string) =>
       JSON.stringify({ id: String(n), type: "subscribe", payload: { query: SUB } });
-    const reused = await exchange([init, subscribe(1), subscribe(1)], {
-      protocol: "graphql-transport-ws",
-      cookie: harry.cookie,
-    });
+    const reused = await exchange([subscribe(1), subscribe(1)], { init: true, cookie: harry.cookie });
     expectHarmless(reused);
     expect(reused.code).toBe(4409);
+    for (const type of ["connection_ack", "next", "error"]) {
+      const serverOnly = await exchange([JSON.stringify({ id: "1", type, payload: {} })], { init: true });
+      expect([type, serverOnly.code, serverOnly.reason]).toEqual([type, 4400, `Unexpected message of type ${type}`]);
+    }
 
     // 300 subscribes at once: five open, the rest refused with LIMIT_EXCEEDED, the socket kept.
     let peak = 0;
     const watch = setInterval(() => {
       peak = Math.max(peak, app.live.size);
     }, 5);
-    const flood = await exchange([init, ...Array.from({ length: 300 }, (_, i) => subscribe(i))], {
-      protocol: "graphql-transport-ws",
-      cookie: harry.cookie,
-      quietMs: 500,
-    });
+    const floods = Array.from({ length: 300 }, (_, i) => subscribe(i));
+    const flood = await exchange(floods, { init: true, cookie: harry.cookie, quietMs: 500 });
     clearInterval(watch);
     expectHarmless(flood);
     expect(flood.code).toBeNull();
@@ -206,6 +221,7 @@ describe("fuzzing graphql-ws messages on a real WebSocket (pglite)", () => {
     expect(refusals).toHaveLength(295);
     expect(peak).toBeLessThanOrEqual(5);
     await waitFor(() => app.live.size === 0);
+    expect(stderr).not.toHaveBeenCalled();
   });
 
   it("serves a normal client afterwards: an award reaches it", async () => {
