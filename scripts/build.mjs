@@ -16,7 +16,13 @@ const out = path.join(root, "dist");
 const stampFile = path.join(out, ".build-stamp");
 
 /** What production runs from the command line (`npm run db:migrate`, …); dev tools stay on tsx. */
-const SCRIPTS = ["scripts/migrate.ts", "scripts/user-create.ts", "scripts/sessions-end.ts", "prisma/seed.ts"];
+const SCRIPTS = [
+  "scripts/migrate.ts",
+  "scripts/user-create.ts",
+  "scripts/user-update.ts",
+  "scripts/sessions-end.ts",
+  "prisma/seed.ts",
+];
 
 const sources = () =>
   readdirSync(src, { recursive: true, encoding: "utf8" })

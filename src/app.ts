@@ -16,11 +16,12 @@ import { createSecondFactorStore } from "./db/second-factors.js";
 import { createSecurityEvents } from "./db/security-events.js";
 import { createSessionStore } from "./db/sessions.js";
 import { createStudentQueries } from "./db/students.js";
-import { createUserQueries } from "./db/users.js";
+import { createUserQueries, type UserQueries } from "./db/users.js";
 import { createYogaServer, type YogaServer } from "./http/yoga.js";
 import { createLiveHub, type LiveHub } from "./live/hub.js";
 import { createLivePubSub } from "./live/pubsub.js";
 import { announceSessionEnds } from "./live/session-events.js";
+import { announceUserChanges } from "./live/user-events.js";
 import { createLogger, type Logger } from "./log.js";
 import { createMailer } from "./mail/mailer.js";
 import { createMailTransport } from "./mail/transport.js";
@@ -37,6 +38,8 @@ export interface Application {
   config: Config;
   /** Open subscriptions of this instance. */
   live: LiveHub;
+  /** The user queries; a role or house change through them ends that user's streams everywhere. */
+  users: UserQueries;
   log: Logger;
   close(): Promise<void>;
 }
@@ -78,6 +81,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   );
   const pubsub = createLivePubSub(config.redisUrls, `${config.throttle.redisPrefix}live:`, log);
   const store = announceSessionEnds(createSessionStore(db.prisma, db.sql, config.session), pubsub);
+  const users = announceUserChanges(createUserQueries(db.prisma), pubsub);
   const live = createLiveHub({ pubsub, store, limits: config.live, session: config.session, now, log });
   const mail = createMailer({
     config,
@@ -91,7 +95,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   const yoga = createYogaServer({
     config,
     log,
-    users: createUserQueries(db.prisma),
+    users,
     students: createStudentQueries(db.prisma, db.sql),
     points: createPointQueries(db.prisma),
     store,
@@ -122,6 +126,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     db,
     config,
     live,
+    users,
     log,
     close: async () => {
       await live.close();

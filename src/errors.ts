@@ -16,6 +16,9 @@ function error(code: ErrorCode, message: string, extra: Record<string, unknown> 
 
 export const unauthenticated = () => error("UNAUTHENTICATED", "You must be signed in.");
 export const forbidden = () => error("FORBIDDEN", "You are not allowed to do this.");
+/** Ends a subscription whose view was computed for the user's former role or house. */
+export const accessChanged = () =>
+  error("FORBIDDEN", "Your role or house changed: subscribe again for what it now allows.");
 export const invalidCredentials = () => error("INVALID_CREDENTIALS", "Invalid username or password.");
 export const badInput = (message: string, argument?: string) =>
   error("BAD_USER_INPUT", message, argument ? { argument } : {});

@@ -50,6 +50,11 @@ export function createUserQueries(prisma: PrismaClient) {
       return prisma.user.update({ where: { id }, data: { passwordHash } });
     },
 
+    /** Sets user `id`'s role and house; throws Prisma's not-found error when there is no such user. */
+    setAccess(id: string, access: { role: Role; house: House | null }): Promise<CurrentUser> {
+      return prisma.user.update({ where: { id }, data: access, select: CURRENT_USER });
+    },
+
     /** The id of the user named `username`, or null. */
     async idOf(username: string): Promise<string | null> {
       return (await prisma.user.findUnique({ where: { username }, select: { id: true } }))?.id ?? null;

@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { type ExecutionArgs, GraphQLError, type GraphQLSchema, getOperationAST, parse } from "graphql";
 import type { OperationResult } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
-import { WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log.js";
 import type { YogaServer } from "./yoga.js";
@@ -36,6 +36,44 @@ function toRequest(req: IncomingMessage): Request {
   return new Request(new URL(req.url ?? "/graphql", `http://${req.headers.host ?? "localhost"}`), { headers });
 }
 
+// Valid graphql-ws messages that only a server sends: graphql-ws would answer one from a client
+// with 4500 and a stack trace on stderr; the protocol's answer to such a message is 4400.
+const SERVER_ONLY = new Set(["connection_ack", "next", "error"]);
+
+/** The `type` of a JSON message, or undefined (graphql-ws answers anything malformed itself). */
+function messageType(data: unknown): unknown {
+  try {
+    return (JSON.parse(String(data)) as { type?: unknown } | null)?.type;
+  } catch {
+    return undefined;
+  }
+}
+
+type Listener = (...args: unknown[]) => void;
+
+/**
+ * Screens what graphql-ws would mishandle before its listeners see it: a server-only message
+ * closes the socket with 4400; a client's framing error (an oversize or malformed frame, which
+ * `ws` has already answered with its close code, e.g. 1009) is not passed on to graphql-ws,
+ * which would print it to stderr. graphql-ws takes both through `on` and has no hook of its own.
+ */
+function screen(socket: WebSocket): void {
+  const on = socket.on.bind(socket) as (event: string, listener: Listener) => WebSocket;
+  socket.on = ((event: string, listener: Listener) => {
+    if (event === "error") {
+      return on(event, (error: unknown) => {
+        if (!String((error as { code?: unknown }).code).startsWith("WS_ERR_")) listener(error);
+      });
+    }
+    if (event !== "message") return on(event, listener);
+    return on(event, (data: unknown, ...rest: unknown[]) => {
+      const type = messageType(data);
+      if (typeof type === "string" && SERVER_ONLY.has(type)) socket.close(4400, `Unexpected message of type ${type}`);
+      else listener(data, ...rest);
+    });
+  }) as WebSocket["on"];
+}
+
 const onlySubscriptions = new GraphQLError(
   "Only subscriptions are served over WebSocket; send queries and mutations over HTTP.",
   { extensions: { code: "BAD_REQUEST" } },
@@ -60,7 +98,10 @@ export function attachWebSocket(server: Server, yoga: YogaServer, config: Config
       log.warn({ event: "websocket_origin_refused", origin: req.headers.origin }, "websocket from a foreign origin");
       return refuse(socket, 403, "Forbidden");
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      screen(ws);
+      wss.emit("connection", ws, req);
+    });
   });
 
   const disposable = useServer(

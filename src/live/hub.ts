@@ -1,14 +1,20 @@
 // The open subscriptions of this instance: fan-out of awards, limits, and ending them with their session.
 import { GraphQLError } from "graphql";
-import { unauthenticated } from "../errors.js";
-import type { House } from "../generated/prisma/enums.js";
+import { accessChanged, unauthenticated } from "../errors.js";
+import type { House, Role } from "../generated/prisma/enums.js";
 import type { Logger } from "../log.js";
-import type { AwardEvent, LivePubSub, SessionEndedEvent } from "./pubsub.js";
+import type { AwardEvent, LivePubSub, SessionEndedEvent, UserChangedEvent } from "./pubsub.js";
 import { type Ended, LiveStream } from "./stream.js";
+
+/** The user's role and house: what a stream's events show depends on them. */
+export interface Access {
+  role: Role;
+  house: House | null;
+}
 
 /** What the hub needs of the session store. */
 export interface SessionLookup {
-  load(id: string): Promise<{ userId: string; createdAt: Date; lastSeenAt: Date } | null>;
+  load(id: string): Promise<{ userId: string; createdAt: Date; lastSeenAt: Date; user: Access } | null>;
   end(id: string, userId: string): Promise<boolean>;
 }
 
@@ -34,12 +40,17 @@ export interface LiveHubDeps {
 interface Entry {
   sessionId: string;
   userId: string;
+  /** The subscription's filter; null for every house. */
   house: House | null;
+  /** The user's role and house when the stream opened. */
+  access: Access;
   /** Seconds since the epoch: the earliest the session can expire, as last read. */
   expiresAt: number;
   timer: NodeJS.Timeout | undefined;
   stream: LiveStream<AwardEvent>;
 }
+
+const sameAccess = (a: Access, b: Access) => a.role === b.role && a.house === b.house;
 
 const limitExceeded = (message: string) => new GraphQLError(message, { extensions: { code: "LIMIT_EXCEEDED" } });
 
@@ -51,7 +62,8 @@ export type LiveHub = ReturnType<typeof createLiveHub>;
 /**
  * Listens for awards and ended sessions on `pubsub` and keeps the streams of this instance.
  * Every stream knows its session: an ended-session event, or the session's idle or absolute
- * limit (a timer per stream), ends it with UNAUTHENTICATED.
+ * limit (a timer per stream), ends it with UNAUTHENTICATED; a change of the user's role or
+ * house (announced, or found by that timer's re-read) ends it with FORBIDDEN.
  */
 export function createLiveHub(deps: LiveHubDeps) {
   const { limits, now } = deps;
@@ -71,12 +83,17 @@ export function createLiveHub(deps: LiveHubDeps) {
     entry.timer.unref();
   }
 
-  /** Re-reads the session: another request may have renewed it; else it has ended. */
+  /**
+   * Re-reads the session: another request may have renewed it; else it has ended. A user whose
+   * role or house changed unannounced (no Redis between the changer and this instance) loses
+   * this stream alone: the session lives on.
+   */
   async function recheck(entry: Entry): Promise<void> {
     if (entry.stream.ended) return;
     try {
       const record = await deps.store.load(entry.sessionId);
       if (record && record.userId === entry.userId && now() < expiry(record)) {
+        if (!sameAccess(record.user, entry.access)) return entry.stream.end(accessChanged());
         entry.expiresAt = expiry(record);
         schedule(entry);
         return;
@@ -103,6 +120,12 @@ export function createLiveHub(deps: LiveHubDeps) {
     }
   }
 
+  function onUserChanged(event: UserChangedEvent): void {
+    for (const entry of [...entries]) {
+      if (entry.userId === event.userId && !sameAccess(entry.access, event)) entry.stream.end(accessChanged());
+    }
+  }
+
   function onAward(award: AwardEvent): void {
     const at = now();
     for (const entry of entries) {
@@ -115,10 +138,11 @@ export function createLiveHub(deps: LiveHubDeps) {
 
   const awards = deps.pubsub.subscribe("award")[Symbol.asyncIterator]();
   const ends = deps.pubsub.subscribe("sessionEnded")[Symbol.asyncIterator]();
+  const changes = deps.pubsub.subscribe("userChanged")[Symbol.asyncIterator]();
   async function listen<T>(source: AsyncIterator<T>, handle: (value: T) => void): Promise<void> {
     for (let item = await source.next(); !item.done; item = await source.next()) handle(item.value);
   }
-  for (const loop of [listen(awards, onAward), listen(ends, onSessionEnded)]) {
+  for (const loop of [listen(awards, onAward), listen(ends, onSessionEnded), listen(changes, onUserChanged)]) {
     loop.catch((error: unknown) => deps.log.error({ err: error }, "live event loop failed"));
   }
 
@@ -126,12 +150,14 @@ export function createLiveHub(deps: LiveHubDeps) {
     /**
      * Opens a stream of awards (of `house`, or all) for a signed-in session. Throws
      * LIMIT_EXCEEDED past the per-session or per-instance limit, UNAUTHENTICATED when the
-     * session has ended meanwhile.
+     * session has ended meanwhile, FORBIDDEN when the user's role or house (`access`, as the
+     * request read them) has changed meanwhile.
      */
     async open(owner: {
       sessionId: string;
       userId: string;
       house: House | null;
+      access: Access;
     }): Promise<AsyncIterableIterator<AwardEvent | Ended>> {
       if (entries.size >= limits.perInstance)
         throw limitExceeded("This server has too many open subscriptions; try again later.");
@@ -167,6 +193,10 @@ export function createLiveHub(deps: LiveHubDeps) {
         entry.stream.end();
         throw unauthenticated();
       }
+      if (!sameAccess(record.user, owner.access)) {
+        entry.stream.end();
+        throw accessChanged();
+      }
       entry.expiresAt = expiry(record);
       schedule(entry);
       return entry.stream;
@@ -190,7 +220,7 @@ export function createLiveHub(deps: LiveHubDeps) {
     /** Completes every stream (shutdown). */
     async close(): Promise<void> {
       for (const entry of [...entries]) entry.stream.end();
-      await Promise.all([awards.return?.(), ends.return?.()]);
+      await Promise.all([awards.return?.(), ends.return?.(), changes.return?.()]);
     },
   };
 }

@@ -3,6 +3,7 @@ import { createRedisEventTarget } from "@graphql-yoga/redis-event-target";
 import { createPubSub, type PubSub } from "@graphql-yoga/subscription";
 import type { AwardRecord } from "../db/points.js";
 import type { CurrentUser } from "../db/users.js";
+import type { House, Role } from "../generated/prisma/enums.js";
 import type { Logger } from "../log.js";
 import { connectRedis } from "../redis.js";
 
@@ -21,7 +22,14 @@ export interface SessionEndedEvent {
   except?: string;
 }
 
-type Topics = { award: [AwardEvent]; sessionEnded: [SessionEndedEvent] };
+/** A user's role or house changed: streams opened with the old ones end. */
+export interface UserChangedEvent {
+  userId: string;
+  role: Role;
+  house: House | null;
+}
+
+type Topics = { award: [AwardEvent]; sessionEnded: [SessionEndedEvent]; userChanged: [UserChangedEvent] };
 
 export interface LivePubSub {
   publish<K extends keyof Topics>(topic: K, payload: Topics[K][0]): void;

@@ -63,7 +63,8 @@ builder.subscriptionField("pointsAwarded", (t) =>
     subscribe: async (_root, args, ctx) => {
       const sessionId = await ctx.session.getSessionId();
       if (!sessionId) throw unauthenticated();
-      return ctx.live.open({ sessionId, userId: ctx.user.id, house: args.house ?? null });
+      const { id: userId, role, house } = ctx.user;
+      return ctx.live.open({ sessionId, userId, house: args.house ?? null, access: { role, house } });
     },
     resolve: (event: AwardEvent | Ended) => {
       if (event instanceof Ended) throw event.error;

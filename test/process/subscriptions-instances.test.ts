@@ -17,6 +17,8 @@ const STUDENT = {
   role: "STUDENT" as const,
   house: "GRYFFINDOR",
 };
+/** A second professor, whose role `npm run user:update` changes. */
+const SPROUT = { username: "sprout", password: "mandrakes-need-earmuffs-42", role: "PROFESSOR" as const };
 const ROUNDS = 100;
 // NODE_ENV=production: the cookie carries the __Host- prefix.
 const COOKIE = "__Host-session";
@@ -47,6 +49,7 @@ describe("subscriptions on two instances with Redis", () => {
     [a, b] = await Promise.all([startServer(env), startServer(env)]);
     await addUser(db.url as string, PROF);
     await addUser(db.url as string, STUDENT);
+    await addUser(db.url as string, SPROUT);
   }, 120_000);
   afterAll(async () => {
     await Promise.all([a?.stop(), b?.stop()]);
@@ -161,6 +164,55 @@ describe("subscriptions on two instances with Redis", () => {
     const last = await sub.next(2000);
     expect(last.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
     await client.dispose();
+  });
+
+  it("ends a professor's streams on both instances when `npm run user:update` demotes her", async () => {
+    const prof = await login(a, PROF);
+    const sprout = await login(a, SPROUT);
+    const clients = [a, b].map((server) => wsClient(wsUrl(server), sprout.cookie, {}, COOKIE));
+    const subs = clients.map((client) => subscribeWs(client, SUB, { h: "HUFFLEPUFF" }));
+    // Awards until each stream has one: both are registered, and show the professor's view.
+    for (const sub of subs) {
+      for (let k = 0; ; k++) {
+        await prof.gql(a.url, AWARD, { h: "HUFFLEPUFF", p: 1, r: "before" });
+        const seen = await sub.next(300).catch(() => null);
+        if (seen) {
+          expect(seen.data?.pointsAwarded).toMatchObject({ awardedBy: { username: PROF.username } });
+          break;
+        }
+        if (k === 20) throw new Error("the subscription never received an award");
+      }
+    }
+    const script = run("scripts/user-update.ts", baseEnv(env), [
+      "--username",
+      "Sprout",
+      "--role",
+      "student",
+      "--house",
+      "HUFFLEPUFF",
+    ]);
+    expect(await script.exited).toEqual({ code: 0, signal: null });
+    expect(script.stdout()).toBe('Changed "sprout" from PROFESSOR (no house) to STUDENT (HUFFLEPUFF).\n');
+    for (const sub of subs) {
+      // a late award may still be in flight; the end is the first result with errors
+      let last = await sub.next(2000);
+      while (!last.errors) last = await sub.next(2000);
+      expect(last.errors.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+      await sub.done;
+    }
+    // the same session subscribes again and now gets a student's view
+    const again = subscribeWs(clients[1], SUB, { h: "HUFFLEPUFF" });
+    for (let k = 0; ; k++) {
+      await prof.gql(a.url, AWARD, { h: "HUFFLEPUFF", p: 1, r: "after" });
+      const seen = await again.next(300).catch(() => null);
+      if (seen) {
+        expect(seen.data?.pointsAwarded).toMatchObject({ awardedBy: null });
+        expect(seen.errors?.map((e) => e.extensions?.code)).toEqual(["FORBIDDEN"]);
+        break;
+      }
+      if (k === 20) throw new Error("the new subscription never received an award");
+    }
+    await Promise.all(clients.map((client) => client.dispose()));
   });
 
   it("shuts down promptly with subscriptions open: streams end, exit code 0", async () => {
