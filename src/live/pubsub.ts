@@ -30,6 +30,8 @@ type Topics = { award: [AwardEvent]; sessionEnded: [SessionEndedEvent] };
 export interface LivePubSub {
   publish<K extends keyof Topics>(topic: K, payload: Topics[K][0]): void;
   subscribe<K extends keyof Topics>(topic: K): AsyncIterable<Topics[K][0]>;
+  /** Calls `listener` when events flow again after an outage of Redis (those in between are lost). */
+  onResume(listener: () => void): void;
   close(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export function createLivePubSub(redisUrls: string[] | null, prefix: string, log
     return {
       publish: (topic, payload) => pubsub.publish(channel(topic), payload),
       subscribe: (topic) => pubsub.subscribe(channel(topic)) as AsyncIterable<never>,
+      onResume: () => {},
       close: async () => {},
     };
   }
@@ -57,6 +60,7 @@ export function createLivePubSub(redisUrls: string[] | null, prefix: string, log
   return {
     publish: (topic, payload) => pubsub.publish(channel(topic), payload),
     subscribe: (topic) => pubsub.subscribe(channel(topic)) as AsyncIterable<never>,
+    onResume: (listener) => redis.onResume(listener),
     close: () => redis.close(),
   };
 }

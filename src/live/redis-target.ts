@@ -16,8 +16,15 @@ interface Transport {
 
 export interface LiveRedisTarget {
   eventTarget: ReturnType<typeof createRedisEventTarget>;
+  /** Calls `listener` once the subscriptions are back after Redis (or a master) was lost. */
+  onResume(listener: () => void): void;
   close(): Promise<void>;
 }
+
+// How long the subscriber must stay quiet after reconnecting before it counts as back: a
+// cluster reports its subscribers ready after every attempt, failed ones included, and
+// ioredis retries a lost node at most 2.5 s apart (2 s backoff plus jitter).
+const SETTLE_MS = 3000;
 
 /**
  * An event target on the Redis at `urls`. On a cluster (several URLs) it uses sharded pub/sub
@@ -58,13 +65,35 @@ export function createLiveRedisTarget(urls: string[], log: Logger): LiveRedisTar
     unsubscribe: (channel) =>
       (sharded ? subscribeClient.sunsubscribe(channel) : subscribeClient.unsubscribe(channel)).catch(lost),
   };
+  // Whatever was published while the subscriber was away is lost, sign-outs included.
+  const resumed = new Set<() => void>();
+  let troubled = false;
+  let settle: NodeJS.Timeout | undefined;
+  const trouble = () => {
+    troubled = true;
+    clearTimeout(settle);
+  };
+  const back = () => {
+    if (!troubled) return;
+    clearTimeout(settle);
+    settle = setTimeout(() => {
+      troubled = false;
+      for (const listener of resumed) listener();
+    }, SETTLE_MS);
+    settle.unref();
+  };
+  for (const event of ["error", "nodeError", "-node", "close"]) subscribeClient.on(event, trouble);
+  subscribeClient.on(sharded ? "subscribersReady" : "ready", back);
   return {
+    onResume: (listener) => resumed.add(listener),
     // The library types its clients as ioredis clients but calls only the methods of Transport.
     eventTarget: createRedisEventTarget({
       publishClient: publisher as unknown as Redis,
       subscribeClient: subscriber as unknown as Redis,
     }),
     async close() {
+      clearTimeout(settle);
+      resumed.clear();
       subscribeClient.disconnect();
       // QUIT after what was published: a command-line tool exits right after.
       await publishClient.quit().catch(() => publishClient.disconnect());

@@ -237,12 +237,17 @@ describe("on a Redis Cluster of three masters", () => {
     it("keeps streams open while the channels' master is down and delivers again once it is back", async () => {
       const prof = await login(b, PROF);
       const { student, client, sub } = await openAndConfirm(a, b, prof);
+      // A second session's stream, signed out while its event cannot be delivered.
+      const other = await openAndConfirm(a, b, prof);
+      while (await sub.next(500).catch(() => null));
       const owner = await cluster.ownerOf(channels[0]);
       const start = Date.now();
       const timeline: Record<string, number> = {};
       await cluster.kill(owner);
       try {
         timeline.killedAt = Date.now() - start;
+        // Signed out at once: its announcement is lost, not just retried until the node is back.
+        expect((await other.student.gql(b.url, "mutation { logout }")).body.data).toEqual({ logout: true });
         // Awards still answer while their events have nowhere to go; nothing reaches A meanwhile,
         // and A's stream stays open (no error).
         await expect(awardUntilSeen(sub, b, prof, "while down", 10)).rejects.toThrow(/no award reached/);
@@ -253,13 +258,25 @@ describe("on a Redis Cluster of three masters", () => {
         });
         timeline.clusterFailSeenAt = Date.now() - start;
         await expect(awardUntilSeen(sub, b, prof, "while failed", 3)).rejects.toThrow(/no award reached/);
+        await expect(other.sub.next(100)).rejects.toThrow(/no result/);
         timeline.restartAt = Date.now() - start;
       } finally {
         // Back on its port and nodes.conf, also when a check above failed: later tests need it.
         await cluster.restart(owner);
       }
+      // The session signed out meanwhile is read again once the channels are back: its stream ends.
+      const ended = (async () => {
+        let last = await other.sub.next(30_000);
+        while (!last.errors) last = await other.sub.next(30_000);
+        timeline.signedOutStreamEndedAt = Date.now() - start;
+        return last;
+      })();
       await awardUntilSeen(sub, b, prof, "after return", 200);
       timeline.firstEventAfterReturn = Date.now() - start;
+      const last = await ended;
+      expect(last.errors?.map((e) => e.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
+      expect(timeline.signedOutStreamEndedAt - timeline.restartAt).toBeLessThan(15_000);
+      await other.client.dispose();
       // Both channels are subscribed again: a logout on B ends A's stream within 2 s.
       timeline.logoutEndedStreamIn = Math.round(await logoutEnds(sub, b, student));
       console.info(`redis cluster live events across a master failure (ms): ${JSON.stringify(timeline)}`);
