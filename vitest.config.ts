@@ -11,6 +11,8 @@ export default defineConfig({
     pool: "forks",
     // Two cores: PGlite (WASM) and argon2 are CPU-heavy; two files at a time.
     maxWorkers: 2,
+    // TEST_DATABASE_VIA=pgbouncer: one PgBouncer for the run, stopped when it ends.
+    globalSetup: ["test/helpers/global-pgbouncer.ts"],
     // The JSON report feeds .ci/run's one-line summary ("N passed, N failed").
     reporters: ["default", "json"],
     outputFile: { json: "test-results/vitest.json" },

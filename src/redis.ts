@@ -1,5 +1,5 @@
 // The Redis connection: one server, or a Redis Cluster when REDIS_URL lists several nodes.
-import { Cluster, Redis, type RedisOptions } from "ioredis";
+import { Cluster, type ClusterOptions, Redis, type RedisOptions } from "ioredis";
 import { ConfigError } from "./config/error.js";
 
 /** A client for one server or a cluster; both take the same commands for single-slot keys. */
@@ -23,9 +23,9 @@ function sharedOptions(url: string): RedisOptions {
 /**
  * Connects to `urls`: a plain client for one URL, an ioredis Cluster (slots discovered from
  * the nodes listed) for several. A command fails after one retry rather than waiting, so
- * that callers can fail closed.
+ * that callers can fail closed. `cluster` adds Cluster options (ignored for one URL).
  */
-export function connectRedis(urls: string[], options: RedisOptions = {}): RedisClient {
+export function connectRedis(urls: string[], options: RedisOptions = {}, cluster: ClusterOptions = {}): RedisClient {
   const base: RedisOptions = { maxRetriesPerRequest: 1, connectTimeout: 2000, ...options };
   if (urls.length === 1) return new Redis(urls[0], base);
   return new Cluster(urls.map(nodeOf), {
@@ -33,6 +33,7 @@ export function connectRedis(urls: string[], options: RedisOptions = {}): RedisC
     // A master that is down leaves its slots without an owner until it returns: keep asking.
     clusterRetryStrategy: () => 1000,
     retryDelayOnClusterDown: 200,
+    ...cluster,
   });
 }
 

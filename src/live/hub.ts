@@ -145,6 +145,10 @@ export function createLiveHub(deps: LiveHubDeps) {
   for (const loop of [listen(awards, onAward), listen(ends, onSessionEnded), listen(changes, onUserChanged)]) {
     loop.catch((error: unknown) => deps.log.error({ err: error }, "live event loop failed"));
   }
+  // A sign-out announced while Redis was away never arrived: read every stream's session again.
+  deps.pubsub.onResume(() => {
+    for (const entry of [...entries]) void recheck(entry);
+  });
 
   return {
     /**

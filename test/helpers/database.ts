@@ -1,7 +1,7 @@
 // Fresh databases for tests: in-memory PGlite, or a new database on the PostgreSQL server.
 import type pg from "pg";
+import { inject } from "vitest";
 import { createScratchDatabase, withClient as withClientAt } from "../../bench/support.js";
-import { type PgBouncer, startPgBouncer } from "./pgbouncer.js";
 
 export type Backend = "pglite" | "postgresql";
 
@@ -24,20 +24,16 @@ export const ADMIN_URL = process.env.TEST_DATABASE_URL ?? "postgresql://postgres
 
 /**
  * `TEST_DATABASE_VIA=pgbouncer`: tests create their databases on PostgreSQL directly and hand
- * the app a URL through a PgBouncer in transaction mode (one per test process), with the
- * direct URL for migrations.
+ * the app a URL through a PgBouncer in transaction mode (one for the whole run, started by
+ * test/helpers/global-pgbouncer.ts), with the direct URL for migrations.
  */
 export const VIA_PGBOUNCER = process.env.TEST_DATABASE_VIA === "pgbouncer";
 
-let bouncer: Promise<PgBouncer> | undefined;
-function sharedBouncer(): Promise<PgBouncer> {
-  if (!bouncer) {
-    const admin = new URL(ADMIN_URL);
-    bouncer = startPgBouncer({ host: admin.hostname, port: Number(admin.port || 5432) });
-    // Foreground child of this test process: it must not outlive it.
-    bouncer.then((b) => process.once("exit", () => void b.stop()));
-  }
-  return bouncer;
+/** Database `name` through the run's PgBouncer. */
+function throughPgBouncer(name: string): string {
+  const base = inject("pgbouncerUrl");
+  if (!base) throw new Error("TEST_DATABASE_VIA=pgbouncer: no PgBouncer (vitest's globalSetup did not start one)");
+  return base + name;
 }
 
 /** Runs `run` on one connection to `url` (default: the admin database), then closes it. */
@@ -60,7 +56,7 @@ export async function createTestDatabase(backend: Backend): Promise<TestDatabase
   if (backend === "pglite") return { url: null, directUrl: null, env: {}, drop: async () => {} };
   const scratch = await createScratchDatabase(ADMIN_URL, "t");
   const name = new URL(scratch.url).pathname.slice(1);
-  const url = VIA_PGBOUNCER ? (await sharedBouncer()).url(name) : scratch.url;
+  const url = VIA_PGBOUNCER ? throughPgBouncer(name) : scratch.url;
   return {
     url,
     directUrl: scratch.url,

@@ -23,8 +23,10 @@ export interface RedisCluster {
   restart(i: number): Promise<void>;
   /** `cluster_state` as node `i` sees it. */
   state(i: number): Promise<string>;
-  /** The index of the node serving `key`'s slot. */
+  /** The index of the node serving `key`'s slot (a channel name hashes the same way). */
   ownerOf(key: string): Promise<number>;
+  /** Runs a redis-cli command on node `i`; its output, one reply element a line. */
+  command(i: number, ...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -112,9 +114,11 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
   await waitFor(async () => (await Promise.all(ports.map((_, i) => state(i)))).every((s) => s === "ok"), "state ok");
 
   const nodes = ports.map((port) => ({ port, url: `redis://127.0.0.1:${port}` }));
+  // A node killed by a signal has a null exitCode: both fields say whether it is still running.
+  const running = (i: number) => children[i]?.exitCode === null && children[i]?.signalCode === null;
   const kill = async (i: number) => {
     const child = children[i];
-    if (!child || child.exitCode !== null) return;
+    if (!child || !running(i)) return;
     const exited = new Promise((r) => child.once("exit", r));
     child.kill("SIGKILL");
     await exited;
@@ -126,7 +130,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
     restart: (i) => launch(i),
     state,
     async ownerOf(key) {
-      const alive = ports.findIndex((_, i) => children[i]?.exitCode === null);
+      const alive = ports.findIndex((_, i) => running(i));
       const slot = Number((await cli(ports[alive], "cluster", "keyslot", key)).stdout.trim());
       const { stdout } = await cli(ports[alive], "cluster", "nodes");
       for (const line of stdout.trim().split("\n")) {
@@ -139,6 +143,7 @@ export async function startRedisCluster(masters = 3): Promise<RedisCluster> {
       }
       throw new Error(`no node serves slot ${slot}`);
     },
+    command: async (i, ...args) => (await cli(ports[i], ...args)).stdout.trim(),
     async stop() {
       await Promise.all(ports.map((_, i) => kill(i)));
       rmSync(root, { recursive: true, force: true });
