@@ -6,10 +6,10 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { type PgBouncer, startPgBouncer } from "../test/helpers/pgbouncer.js";
-import { type RedisCluster, startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { LOGIN, STUDENTS } from "./fixtures.js";
+import { type PgBouncer, startPgBouncer } from "./pgbouncer.js";
 import { buildMeasured, freePort, LoadClient, Measured, ROOT, runScript, startCommand } from "./processes.js";
+import { type RedisCluster, startRedisCluster } from "./redis-cluster.js";
 import { PRODUCTION_SITE, withClient } from "./support.js";
 
 export interface ScaleOptions {

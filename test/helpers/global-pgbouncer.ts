@@ -1,6 +1,6 @@
 // Vitest's global setup: one PgBouncer for the whole run when TEST_DATABASE_VIA=pgbouncer.
 import type { TestProject } from "vitest/node";
-import { startPgBouncer } from "./pgbouncer.js";
+import { startPgBouncer } from "../../bench/pgbouncer.js";
 
 declare module "vitest" {
   export interface ProvidedContext {

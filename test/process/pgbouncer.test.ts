@@ -1,8 +1,8 @@
 // The service through PgBouncer in transaction mode: two instances share one pool of 20
 // server connections, and migrations refuse the pooler with one line naming the variable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type PgBouncer, startPgBouncer } from "../../bench/pgbouncer.js";
 import { createTestDatabase, type TestDatabase, withClient } from "../helpers/database.js";
-import { type PgBouncer, startPgBouncer } from "../helpers/pgbouncer.js";
 import { addUser, baseEnv, httpClient, run, runScript, type Server, startServer } from "../helpers/process.js";
 
 const ME = "{ me { username } }";

@@ -6,6 +6,7 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { type RedisCluster, startRedisCluster } from "../../bench/redis-cluster.js";
 import { codes, createTestApp, DEMO, type TestApp } from "../helpers/app.js";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { loginFrom } from "../helpers/http.js";
@@ -19,7 +20,6 @@ import {
   type Server,
   startServer,
 } from "../helpers/process.js";
-import { type RedisCluster, startRedisCluster } from "../helpers/redis-cluster.js";
 import { describeThrottleAcrossInstances } from "../helpers/throttle-suite.js";
 import { type Subscription, subscribeWs, wsClient } from "../helpers/ws.js";
 

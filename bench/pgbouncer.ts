@@ -1,10 +1,10 @@
-// A PgBouncer a test owns (Debian's package): transaction pooling in front of the local PostgreSQL.
+// A PgBouncer of our own (Debian's package) for the bench and the tests: transaction pooling in front of the local PostgreSQL.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { chownSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir, userInfo } from "node:os";
 import path from "node:path";
 import pg from "pg";
-import { freePort } from "./process.js";
+import { freePort } from "./support.js";
 
 export const PGBOUNCER = "/usr/sbin/pgbouncer";
 
