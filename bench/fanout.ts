@@ -29,6 +29,8 @@ export interface FanoutResult {
   studentsAlone: LoadResult;
   studentsBeside: LoadResult;
   failures: number;
+  /** When the quiet phase began and ended (ms since the epoch), for a profile of it. */
+  quietWindow: [number, number];
 }
 
 /** The fan-out client process: one per bench, told what to do over IPC. */
@@ -108,12 +110,14 @@ export async function runFanout(d: FanoutDeps): Promise<FanoutResult> {
     // Warm-up at the same rate, not timed.
     await client.send<FanoutStats>({ type: "awards", rate: AWARD_RATE, duration: d.warmup, label: "warmup" });
     await d.server.reset();
+    const quietStarted = Date.now();
     const quiet = await client.send<FanoutStats>({
       type: "awards",
       rate: AWARD_RATE,
       duration: d.duration,
       label: "quiet",
     });
+    const quietWindow: [number, number] = [quietStarted, Date.now()];
     const quietEld = (await d.server.read()).eld.p99;
     await d.server.reset();
     const [underLoad, studentsBeside] = await Promise.all([
@@ -134,6 +138,7 @@ export async function runFanout(d: FanoutDeps): Promise<FanoutResult> {
       underLoad: { ...underLoad, eldP99: loadedEld },
       studentsAlone,
       studentsBeside,
+      quietWindow,
       failures: failuresOf(quiet) + failuresOf(underLoad) + loadFailures(studentsAlone) + loadFailures(studentsBeside),
     };
     console.error(

@@ -296,9 +296,33 @@ async function benchBackend(
     const idle = await server.settle();
     const result: BackendResult = { backend, idleRssMb: idle.rssMb, idleHeapMb: idle.heapUsedMb, runs: [] };
 
+    const students = scenarios(reference, cookie).find((s) => s.name === "signed-in students");
+    if (!students) throw new Error("no signed-in scenario");
+    const fanout = () =>
+      runFanout({
+        backend,
+        url,
+        server: server as Measured,
+        load,
+        students: students.spec,
+        duration: DURATION,
+        warmup: WARMUP,
+        subscribers: Number(flags.subscribers),
+      });
+
+    if (flags.profile && flags.scenario && selected(FANOUT)) {
+      // The fan-out's quiet phase: awards to every subscriber, nothing else.
+      result.fanout = await fanout();
+      await server.stop();
+      const file = readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+      if (!file) throw new Error(`no CPU profile written in ${profileDir}`);
+      const [from, to] = result.fanout.quietWindow.map((t) => (t - spawnedAt) / 1000);
+      result.profile = summarizeProfile(path.join(profileDir, file), from, to);
+      return result;
+    }
+
     if (flags.profile) {
-      const s = scenarios(reference, cookie).find((x) => x.name === "signed-in students");
-      if (!s) throw new Error("no signed-in scenario");
+      const s = students;
       const skip = (Date.now() - spawnedAt) / 1000 + WARMUP;
       result.runs.push({
         rows: [await runScenario(backend, s, processes)],
@@ -325,20 +349,7 @@ async function benchBackend(
       result.runs.push({ rows, rssAfterMb: end.rssMb, settledRssMb: settled.rssMb, settledHeapMb: settled.heapUsedMb });
     }
     // After the runs above, so that its 1,000 connections do not enter their RSS growth.
-    if (selected(FANOUT)) {
-      const students = scenarios(reference, cookie).find((s) => s.name === "signed-in students");
-      if (!students) throw new Error("no signed-in scenario");
-      result.fanout = await runFanout({
-        backend,
-        url,
-        server,
-        load,
-        students: students.spec,
-        duration: DURATION,
-        warmup: WARMUP,
-        subscribers: Number(flags.subscribers),
-      });
-    }
+    if (selected(FANOUT)) result.fanout = await fanout();
     return result;
   } finally {
     await server?.stop();
@@ -401,7 +412,13 @@ async function main(): Promise<void> {
     out.push("");
   }
   for (const b of results)
-    if (b.profile) out.push(`### CPU profile, signed-in students, ${b.backend}`, "", b.profile, "");
+    if (b.profile)
+      out.push(
+        `### CPU profile, ${b.fanout ? "fan-out, quiet phase" : "signed-in students"}, ${b.backend}`,
+        "",
+        b.profile,
+        "",
+      );
   const report = out.join("\n");
   console.log(report);
 
