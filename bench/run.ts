@@ -14,7 +14,7 @@ import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript
 import { summarizeProfile } from "./profile.js";
 import { type Backend, type BackendResult, type Row, table, targets } from "./report.js";
 import { runScale } from "./scale.js";
-import { createScratchDatabase } from "./support.js";
+import { createScratchDatabase, PRODUCTION_SITE } from "./support.js";
 
 const { values: flags } = parseArgs({
   options: {
@@ -83,6 +83,7 @@ function serverEnv(db: BenchDatabase, port: number): NodeJS.ProcessEnv {
     ...inherited,
     ...db.env,
     NODE_ENV: "production",
+    ...PRODUCTION_SITE,
     LOG_LEVEL: "silent",
     HOST: "127.0.0.1",
     PORT: String(port),

@@ -10,7 +10,7 @@ import { type PgBouncer, startPgBouncer } from "../test/helpers/pgbouncer.js";
 import { type RedisCluster, startRedisCluster } from "../test/helpers/redis-cluster.js";
 import { LOGIN, STUDENTS } from "./fixtures.js";
 import { buildMeasured, freePort, LoadClient, Measured, ROOT, runScript, startCommand } from "./processes.js";
-import { withClient } from "./support.js";
+import { PRODUCTION_SITE, withClient } from "./support.js";
 
 export interface ScaleOptions {
   duration: number;
@@ -89,6 +89,7 @@ export async function runScale(options: ScaleOptions): Promise<void> {
     const base = {
       ...process.env,
       NODE_ENV: "production",
+      ...PRODUCTION_SITE,
       LOG_LEVEL: "silent",
       HOST: "127.0.0.1",
       DATABASE_URL: bouncer.url(name),

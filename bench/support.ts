@@ -8,6 +8,18 @@ import pg from "pg";
 /** The project root, where every script and command is run from. */
 export const ROOT = path.resolve(import.meta.dirname, "..");
 
+/**
+ * What production start-up requires besides the session secret (passkeys' relying party,
+ * where mail goes and links point). No bench scenario sends mail or uses a passkey; the SMTP
+ * port is a closed one so that a stray message would fail rather than leave the machine.
+ */
+export const PRODUCTION_SITE = {
+  WEBAUTHN_RP_ID: "localhost",
+  WEBAUTHN_ORIGINS: "http://localhost",
+  SMTP_URL: "smtp://127.0.0.1:9",
+  APP_URL: "http://localhost",
+} as const;
+
 /** Runs `run` on one connection to `url`, then closes it. */
 export async function withClient<T>(run: (client: pg.Client) => Promise<T>, url: string): Promise<T> {
   const client = new pg.Client({ connectionString: url });
