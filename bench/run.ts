@@ -104,7 +104,7 @@ async function post(url: string, body: string, cookie?: string): Promise<Respons
 async function signIn(url: string): Promise<string> {
   const res = await post(url, LOGIN(0));
   const text = await res.text();
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith("session="));
+  const cookie = res.headers.getSetCookie().find((c) => /^(__Host-)?session=/.test(c));
   if (!res.ok || !cookie || text.includes('"errors"')) throw new Error(`bench login failed: ${res.status} ${text}`);
   return cookie.split(";")[0];
 }
