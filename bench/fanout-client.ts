@@ -115,7 +115,7 @@ function post(body: string, cookie?: string, agent: http.Agent | false = profess
 async function login(body: string): Promise<string> {
   for (let attempt = 0; ; attempt++) {
     const answer = await post(body, undefined, false);
-    const cookie = answer.cookies.find((c) => c.startsWith("session="));
+    const cookie = answer.cookies.find((c) => /^(__Host-)?session=/.test(c));
     if (answer.status === 200 && cookie && !answer.body.includes('"errors"')) return cookie.split(";")[0];
     // The hash queue refuses what waits too long (RATE_LIMITED): try again a little later.
     if (attempt > 20 || !answer.body.includes("RATE_LIMITED")) {
