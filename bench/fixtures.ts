@@ -3,6 +3,8 @@
 /** Bench accounts `bench-0` … `bench-9`: Gryffindor students sharing one password. */
 export const BENCH_USERS = 10;
 export const BENCH_PASSWORD = "bench-password-not-secret";
+/** The professor who awards points in the fan-out scenario (same password). */
+export const BENCH_PROFESSOR = "bench-professor";
 /** Extra Gryffindors so that `first: 25` returns a full page (the seed has 12). */
 export const EXTRA_STUDENTS = 30;
 
@@ -27,3 +29,10 @@ export const LOGIN = (i: number) =>
     u: `bench-${i % BENCH_USERS}`,
     p: BENCH_PASSWORD,
   });
+export const PROFESSOR_LOGIN = body(
+  "mutation Login($u: String!, $p: String!) { login(username: $u, password: $p) { username } }",
+  { u: BENCH_PROFESSOR, p: BENCH_PASSWORD },
+);
+/** What each fan-out subscriber asks for: every Gryffindor award, without the professor-only field. */
+export const FANOUT_SUBSCRIPTION =
+  "subscription Fanout { pointsAwarded(house: GRYFFINDOR) { id house points reason createdAt houseTotal } }";

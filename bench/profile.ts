@@ -52,9 +52,10 @@ function short(url: string): string {
 
 /**
  * Markdown: self time per category (share of busy time) and the 25 hottest functions.
- * Samples in the first `skipSeconds` (start-up: module loading, migrations) are left out.
+ * Samples in the first `skipSeconds` (start-up: module loading, migrations) and after
+ * `untilSeconds` are left out.
  */
-export function summarizeProfile(file: string, skipSeconds = 0): string {
+export function summarizeProfile(file: string, skipSeconds = 0, untilSeconds = Number.POSITIVE_INFINITY): string {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const self = new Map<number, number>();
@@ -62,7 +63,7 @@ export function summarizeProfile(file: string, skipSeconds = 0): string {
   profile.samples.forEach((id, i) => {
     const delta = profile.timeDeltas[i] ?? 0;
     clock += delta;
-    if (clock >= skipSeconds * 1e6) self.set(id, (self.get(id) ?? 0) + delta);
+    if (clock >= skipSeconds * 1e6 && clock <= untilSeconds * 1e6) self.set(id, (self.get(id) ?? 0) + delta);
   });
   const categories = new Map<string, number>();
   const functions = new Map<string, { us: number; cat: string }>();
@@ -99,5 +100,5 @@ export function summarizeProfile(file: string, skipSeconds = 0): string {
 }
 
 if (process.argv[1]?.endsWith("profile.ts") && process.argv[2]) {
-  console.log(summarizeProfile(process.argv[2], Number(process.argv[3] ?? 0)));
+  console.log(summarizeProfile(process.argv[2], Number(process.argv[3] ?? 0), Number(process.argv[4] ?? Infinity)));
 }

@@ -1,4 +1,5 @@
 // The bench's report: result types, the Markdown table, and the targets checked against a run.
+import type { FanoutResult } from "./fanout.js";
 import type { LoadResult } from "./load.js";
 
 export type Backend = "pglite" | "postgresql";
@@ -29,6 +30,8 @@ export interface BackendResult {
   /** rssAfterMb: at the end of the run; settled*: then after a full GC. */
   runs: { rows: Row[]; rssAfterMb: number; settledRssMb: number; settledHeapMb: number }[];
   profile?: string;
+  /** The fan-out scenario, run once after the runs above. */
+  fanout?: FanoutResult;
 }
 
 const pct = (x: number) => `${Math.round(x * 100)}%`;

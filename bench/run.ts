@@ -1,4 +1,4 @@
-// `npm run bench [-- --quick] [--backend pglite|postgresql] [--profile] [--label NAME]`
+// `npm run bench [-- --quick] [--backend pglite|postgresql] [--profile] [--label NAME] [--scenario fan-out]`
 // (`-- --scale`: N instances behind HAProxy on PgBouncer and a Redis Cluster, bench/scale.ts):
 // starts the server (production, logs off) and the ceilings as separate processes, drives
 // them with autocannon from other processes, prints Markdown and writes bench/results/*.json.
@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { fanoutTable, fanoutTargets, runFanout } from "./fanout.js";
 import { BENCH_USERS, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
 import type { LoadSpec } from "./load.js";
 import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript, startCommand } from "./processes.js";
@@ -26,6 +27,7 @@ const { values: flags } = parseArgs({
     scenario: { type: "string", multiple: true },
     scale: { type: "boolean", default: false },
     instances: { type: "string", default: "1,2,4" },
+    subscribers: { type: "string", default: "1000" },
   },
 });
 
@@ -55,6 +57,9 @@ process.once("SIGINT", () => {
   Promise.allSettled([...onInterrupt].map((undo) => undo())).then(() => process.exit(130));
 });
 const load = (spec: LoadSpec) => loader.run(spec);
+/** Whether `name` was asked for (`--scenario` matches part of a scenario's name; none: all). */
+const selected = (name: string) => !flags.scenario || flags.scenario.some((part) => name.includes(part));
+const FANOUT = "fan-out";
 
 // ---------------------------------------------------------------- databases and servers
 
@@ -292,9 +297,33 @@ async function benchBackend(
     const idle = await server.settle();
     const result: BackendResult = { backend, idleRssMb: idle.rssMb, idleHeapMb: idle.heapUsedMb, runs: [] };
 
+    const students = scenarios(reference, cookie).find((s) => s.name === "signed-in students");
+    if (!students) throw new Error("no signed-in scenario");
+    const fanout = () =>
+      runFanout({
+        backend,
+        url,
+        server: server as Measured,
+        load,
+        students: students.spec,
+        duration: DURATION,
+        warmup: WARMUP,
+        subscribers: Number(flags.subscribers),
+      });
+
+    if (flags.profile && flags.scenario && selected(FANOUT)) {
+      // The fan-out's quiet phase: awards to every subscriber, nothing else.
+      result.fanout = await fanout();
+      await server.stop();
+      const file = readdirSync(profileDir).find((f) => /\.\d+\.0\.\d+\.cpuprofile$/.test(f));
+      if (!file) throw new Error(`no CPU profile written in ${profileDir}`);
+      const [from, to] = result.fanout.quietWindow.map((t) => (t - spawnedAt) / 1000);
+      result.profile = summarizeProfile(path.join(profileDir, file), from, to);
+      return result;
+    }
+
     if (flags.profile) {
-      const s = scenarios(reference, cookie).find((x) => x.name === "signed-in students");
-      if (!s) throw new Error("no signed-in scenario");
+      const s = students;
       const skip = (Date.now() - spawnedAt) / 1000 + WARMUP;
       result.runs.push({
         rows: [await runScenario(backend, s, processes)],
@@ -310,18 +339,18 @@ async function benchBackend(
       return result;
     }
 
-    for (let run = 1; run <= RUNS; run++) {
+    const chosen = scenarios(reference, cookie).filter((s) => selected(s.name));
+    for (let run = 1; run <= RUNS && chosen.length > 0; run++) {
       console.error(`${backend}: run ${run} of ${RUNS}`);
       const rows: Row[] = [];
-      for (const s of scenarios(reference, cookie)) {
-        if (flags.scenario && !flags.scenario.some((name) => s.name.includes(name))) continue;
-        rows.push(await runScenario(backend, s, processes));
-      }
+      for (const s of chosen) rows.push(await runScenario(backend, s, processes));
       await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
       const end = await server.read();
       const settled = await server.settle();
       result.runs.push({ rows, rssAfterMb: end.rssMb, settledRssMb: settled.rssMb, settledHeapMb: settled.heapUsedMb });
     }
+    // After the runs above, so that its 1,000 connections do not enter their RSS growth.
+    if (selected(FANOUT)) result.fanout = await fanout();
     return result;
   } finally {
     await server?.stop();
@@ -356,7 +385,8 @@ async function main(): Promise<void> {
   }
   const loadAfter = os.loadavg();
   const rows = results.flatMap((b) => b.runs.at(-1)?.rows ?? []);
-  const goals = targets(results, LOGIN_RATE);
+  const fanouts = results.flatMap((b) => (b.fanout ? [b.fanout] : []));
+  const goals = [...targets(results, LOGIN_RATE), ...fanoutTargets(fanouts)];
   const machine = {
     cpus: os.cpus().length,
     model: os.cpus()[0]?.model ?? "unknown",
@@ -374,8 +404,8 @@ async function main(): Promise<void> {
     `${machine.cpus} × ${machine.model}, Node ${machine.node}; load average before ${machine.loadAverageBefore.join(" ")}, after ${machine.loadAverageAfter.join(" ")}.`,
     `${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s warm-up; figures from run ${RUNS} of ${RUNS}${flags.profile ? " (profiling: one run)" : ""}.`,
     "",
-    table(rows),
-    "",
+    ...(rows.length ? [table(rows), ""] : []),
+    ...(fanouts.length ? ["### Fan-out", "", fanoutTable(fanouts), ""] : []),
   );
   if (goals.length) {
     out.push("| target | measured | goal | met |", "| --- | --- | --- | --- |");
@@ -383,7 +413,13 @@ async function main(): Promise<void> {
     out.push("");
   }
   for (const b of results)
-    if (b.profile) out.push(`### CPU profile, signed-in students, ${b.backend}`, "", b.profile, "");
+    if (b.profile)
+      out.push(
+        `### CPU profile, ${b.fanout ? "fan-out, quiet phase" : "signed-in students"}, ${b.backend}`,
+        "",
+        b.profile,
+        "",
+      );
   const report = out.join("\n");
   console.log(report);
 
@@ -393,9 +429,13 @@ async function main(): Promise<void> {
   writeFileSync(file, `${JSON.stringify({ started, machine, settings, results, targets: goals }, null, 2)}\n`);
   console.error(`\nwritten ${path.relative(ROOT, file)}`);
 
-  const allFailures = results.flatMap((b) => b.runs.flatMap((r) => r.rows)).reduce((n, r) => n + r.failures, 0);
+  const allFailures =
+    results.flatMap((b) => b.runs.flatMap((r) => r.rows)).reduce((n, r) => n + r.failures, 0) +
+    fanouts.reduce((n, f) => n + f.failures, 0);
   if (allFailures) {
-    console.error(`bench FAILED: ${allFailures} failed requests (errors, non-2xx or wrong answers)`);
+    console.error(
+      `bench FAILED: ${allFailures} failed requests or deliveries (errors, non-2xx, wrong answers, events missing or twice)`,
+    );
     process.exit(1);
   }
   process.exit(0);

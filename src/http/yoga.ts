@@ -1,6 +1,7 @@
 // The Yoga instance: schema, context factory, plugins, GraphiQL, error masking.
 import { useCSRFPrevention } from "@graphql-yoga/plugin-csrf-prevention";
 import { createYoga, maskError, type YogaServerInstance } from "graphql-yoga";
+import { useSharedEventExecution } from "../live/shared-execution.js";
 import { schema } from "../schema/index.js";
 import { useAccountPage } from "./account-page.js";
 import type { ServerContext } from "./client-address.js";
@@ -91,6 +92,7 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
       useCSRFPrevention({ requestHeaders: CSRF_HEADERS }),
       useSessionCookies(sessions),
       useSingleConnectionSse(CSRF_HEADERS),
+      useSharedEventExecution(),
       ...useLimits(config),
     ],
   });
