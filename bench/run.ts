@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import { writeBenchCharts } from "./charts.js";
 import { fanoutTable, fanoutTargets, runFanout } from "./fanout.js";
 import { BENCH_USERS, HOUSES, LOGIN, STUDENTS } from "./fixtures.js";
 import type { LoadSpec } from "./load.js";
@@ -428,6 +429,10 @@ async function main(): Promise<void> {
   const file = path.join(RESULTS, `${stamp}${flags.label ? `-${flags.label}` : ""}.json`);
   writeFileSync(file, `${JSON.stringify({ started, machine, settings, results, targets: goals }, null, 2)}\n`);
   console.error(`\nwritten ${path.relative(ROOT, file)}`);
+  // The charts BENCHMARKS.md shows (docs/bench/*.svg); a chart that fails does not fail the bench.
+  await writeBenchCharts({ started, machine, settings, results })
+    .then((charts) => console.error(`charts: ${charts.map((c) => path.relative(ROOT, c)).join(", ")}`))
+    .catch((error: unknown) => console.error(`charts not drawn: ${error instanceof Error ? error.message : error}`));
 
   const allFailures =
     results.flatMap((b) => b.runs.flatMap((r) => r.rows)).reduce((n, r) => n + r.failures, 0) +
