@@ -15,7 +15,7 @@ export const CHARTS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url))
 /** What the charts read of a bench result (bench/run.ts writes more). */
 export interface ChartableResult {
   started: string | Date;
-  machine: { node: string };
+  machine: { node: string; loadAverageBefore?: number[] };
   settings?: { quick: boolean; duration: number; connections: number };
   results: BackendResult[];
 }
@@ -54,13 +54,15 @@ async function render(spec: TopLevelSpec): Promise<string> {
 
 const when = (started: string | Date) => new Date(started).toISOString().slice(0, 16).replace("T", " ");
 
-/** "2026-12-02 03:59 UTC, Node 24.21.0, 20 connections, 10 s per scenario (quick)". */
-function runName(result: ChartableResult): string {
-  const s = result.settings;
+/** "2026-12-02 03:59 UTC, Node 24.21.0, load average 1.16 before, 20 connections, 10 s per scenario". */
+function runName(result: ChartableResult, settings = true): string {
+  const s = settings ? result.settings : undefined;
   const how = s
     ? `, ${s.connections} connections, ${s.duration} s per scenario${s.quick ? " (a --quick run)" : ""}`
     : "";
-  return `${when(result.started)} UTC, Node ${result.machine.node.replace(/^v/, "")}${how}`;
+  const load = result.machine.loadAverageBefore?.[0];
+  const busy = load === undefined ? "" : `, load average ${load} before`;
+  return `${when(result.started)} UTC, Node ${result.machine.node.replace(/^v/, "")}${busy}${how}`;
 }
 
 /** Req/s ÷ the minimal-Yoga ceiling (bars, the ceiling at 1) beside p99 (bars), one row a scenario. */
@@ -87,12 +89,13 @@ export function ratioSpec(result: ChartableResult, backend: BackendResult): TopL
     axis: { labelLimit: 0 },
   };
   const beside = rows.find((r) => / \(logins: .*\)$/.test(r.scenario));
+  // Short lines: without a canvas, Vega sizes the chart from a generous estimate of text widths.
   const subtitle = [
     `${runName(result)}; run ${backend.runs.length} of ${backend.runs.length}.`,
-    `Ceiling = stock Yoga answering the same bytes from memory: ${ceiling.rps} req/s.` +
-      (raw
-        ? ` node:http with the same bytes: ${raw.rps} req/s (${(raw.rps / ceiling.rps).toFixed(1)}×, not drawn).`
-        : ""),
+    `Ceiling: stock Yoga answering the same bytes from memory, ${ceiling.rps} req/s.`,
+    ...(raw
+      ? [`node:http with the same bytes: ${raw.rps} req/s (${(raw.rps / ceiling.rps).toFixed(1)}×, not drawn).`]
+      : []),
     ...(beside ? [`${beside.scenario}.`] : []),
   ];
   return {
@@ -193,8 +196,10 @@ export function fanoutSpec(result: ChartableResult): TopLevelSpec | undefined {
     title: {
       text: "Fan-out: milliseconds from an award's HTTP response to its delivery",
       subtitle: [
-        `${when(result.started)} UTC, Node ${result.machine.node.replace(/^v/, "")}; ${f0.subscribers.sse} SSE + ${f0.subscribers.ws} WebSocket subscribers, ${f0.quiet.awards} awards per phase.`,
-        "Below zero: delivered before the award's own response ended. Dashed: the 50 ms p99 target.",
+        `${runName(result, false)}.`,
+        `${f0.subscribers.sse} SSE + ${f0.subscribers.ws} WebSocket subscribers, ${f0.quiet.awards} awards per phase.`,
+        "Below zero: delivered before the award's own response ended.",
+        "Dashed: the 50 ms p99 target.",
       ],
     },
     config: CONFIG,
