@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick] [--backend pglite|postgresql] [--profile] [--label NAME]`
-// (`-- --scale`: N instances behind HAProxy on PgBouncer and a Redis Cluster, bench/scale.ts):
+// (`-- --scale`: N instances behind HAProxy on PgBouncer and a Redis Cluster, bench/scale.ts;
+// `-- --soak [--soak-minutes 10]`: two instances behind HAProxy at 80 % of their peak, bench/soak.ts):
 // starts the server (production, logs off) and the ceilings as separate processes, drives
 // them with autocannon from other processes, prints Markdown and writes bench/results/*.json.
 import { randomBytes } from "node:crypto";
@@ -13,6 +14,7 @@ import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript
 import { summarizeProfile } from "./profile.js";
 import { type Backend, type BackendResult, type Row, table, targets } from "./report.js";
 import { runScale } from "./scale.js";
+import { runSoak } from "./soak.js";
 import { createScratchDatabase, PRODUCTION_SITE } from "./support.js";
 
 const { values: flags } = parseArgs({
@@ -26,6 +28,8 @@ const { values: flags } = parseArgs({
     scenario: { type: "string", multiple: true },
     scale: { type: "boolean", default: false },
     instances: { type: "string", default: "1,2,4" },
+    soak: { type: "boolean", default: false },
+    "soak-minutes": { type: "string", default: "10" },
   },
 });
 
@@ -408,7 +412,17 @@ const entry = flags.scale
         connections: CONNECTIONS,
         instances: flags.instances.split(",").map(Number),
       }).then(() => process.exit(0))
-  : main;
+  : flags.soak
+    ? () =>
+        runSoak(
+          {
+            minutes: Number(flags["soak-minutes"]),
+            connections: CONNECTIONS,
+            peakSeconds: Number(flags.duration ?? 10),
+          },
+          onInterrupt,
+        ).then((passed) => process.exit(passed ? 0 : 1))
+    : main;
 
 entry().catch((error: unknown) => {
   console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
