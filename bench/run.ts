@@ -54,7 +54,11 @@ const RESULTS = path.join(ROOT, "bench/results");
 const loader = new LoadClient();
 /** What an interrupted run must still undo (the PostgreSQL database, the PGlite directory). */
 const onInterrupt = new Set<() => Promise<void>>();
-process.once("SIGINT", () => {
+let interrupted = false;
+process.on("SIGINT", () => {
+  // Ctrl-C reaches this process twice (the terminal's, then tsx relays it): the cleanup must finish.
+  if (interrupted) return;
+  interrupted = true;
   console.error("\ninterrupted: cleaning up");
   Promise.allSettled([...onInterrupt].map((undo) => undo())).then(() => process.exit(130));
 });
