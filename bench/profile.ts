@@ -1,11 +1,8 @@
-// Summarises a V8 .cpuprofile as text: self time by category and the top functions.
+// Summarises a V8 .cpuprofile as Markdown: the top ten costs (bench/profile-costs.ts) and the
+// hottest functions. `npx tsx bench/profile.ts FILE [SKIP_SECONDS]` summarises a saved profile.
 import { readFileSync } from "node:fs";
+import { type CallFrame, type Cost, costOf, IDLE } from "./profile-costs.js";
 
-interface CallFrame {
-  functionName: string;
-  url: string;
-  lineNumber: number;
-}
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
@@ -16,33 +13,6 @@ interface CpuProfile {
   timeDeltas: number[];
 }
 
-/** Where a function's self time belongs; first match wins. */
-const CATEGORIES: [string, (f: CallFrame) => boolean][] = [
-  ["idle", (f) => f.functionName === "(idle)"],
-  ["GC", (f) => f.functionName === "(garbage collector)"],
-  ["unseal (iron-session, WebCrypto)", (f) => /iron-session|iron-webcrypto|uncrypto|internal\/crypto/.test(f.url)],
-  [
-    "database (Prisma, driver, PGlite)",
-    (f) => /@prisma|\/prisma\/|generated\/prisma|\/pg\/|\/pg-|pglite|postgres/.test(f.url),
-  ],
-  ["auth scopes (Pothos scope-auth)", (f) => /plugin-scope-auth/.test(f.url)],
-  ["execution (graphql-js, Pothos, jit)", (f) => /\/graphql\/|graphql-jit|@pothos|fast-json-stringify/.test(f.url)],
-  ["serialization (JSON)", (f) => /stringify|JSON/.test(f.functionName) && f.url === ""],
-  [
-    "Yoga pipeline (Yoga, envelop, whatwg-node)",
-    (f) => /graphql-yoga|@envelop|@whatwg-node|@graphql-tools/.test(f.url),
-  ],
-  ["app code (src/, compiled to dist/)", (f) => /\/(src|dist)\//.test(f.url)],
-  ["WebAssembly (PGlite's postgres, Prisma's query compiler)", (f) => f.url.startsWith("wasm://")],
-  ["HTTP and streams (node:)", (f) => f.url.startsWith("node:")],
-  ["V8 / native (program)", (f) => f.functionName === "(program)" || f.url === ""],
-  ["other", () => true],
-];
-
-function category(frame: CallFrame): string {
-  return CATEGORIES.find(([, test]) => test(frame))?.[0] ?? "other";
-}
-
 function short(url: string): string {
   const i = url.lastIndexOf("node_modules/");
   if (i >= 0) return url.slice(i + "node_modules/".length);
@@ -50,10 +20,13 @@ function short(url: string): string {
   return s >= 0 ? url.slice(s + 1) : url.replace(/^file:\/\//, "");
 }
 
+const TOP_COSTS = 10;
+const TOP_FUNCTIONS = 20;
+
 /**
- * Markdown: self time per category (share of busy time) and the 25 hottest functions.
- * Samples in the first `skipSeconds` (start-up: module loading, migrations) and after
- * `untilSeconds` are left out.
+ * Markdown: the ten largest costs (self time grouped by what it is, share of busy time, the
+ * hottest functions in each), then the hottest functions. Samples in the first
+ * `skipSeconds` (start-up: module loading, warm-up) and after `untilSeconds` are left out.
  */
 export function summarizeProfile(file: string, skipSeconds = 0, untilSeconds = Number.POSITIVE_INFINITY): string {
   const profile = JSON.parse(readFileSync(file, "utf8")) as CpuProfile;
@@ -65,37 +38,50 @@ export function summarizeProfile(file: string, skipSeconds = 0, untilSeconds = N
     clock += delta;
     if (clock >= skipSeconds * 1e6 && clock <= untilSeconds * 1e6) self.set(id, (self.get(id) ?? 0) + delta);
   });
-  const categories = new Map<string, number>();
-  const functions = new Map<string, { us: number; cat: string }>();
+  const costs = new Map<Cost, { us: number; functions: Map<string, number> }>();
   let total = 0;
   for (const [id, us] of self) {
     const frame = byId.get(id)?.callFrame;
     if (!frame) continue;
     total += us;
-    const cat = category(frame);
-    categories.set(cat, (categories.get(cat) ?? 0) + us);
-    const key = `${frame.functionName || "(anonymous)"} ${short(frame.url)}${frame.url ? `:${frame.lineNumber + 1}` : ""}`;
-    const entry = functions.get(key) ?? { us: 0, cat };
+    const cost = costOf(frame);
+    const entry = costs.get(cost) ?? { us: 0, functions: new Map<string, number>() };
     entry.us += us;
-    functions.set(key, entry);
+    const key = `${frame.functionName || "(anonymous)"}${frame.url ? ` ${short(frame.url)}:${frame.lineNumber + 1}` : ""}`;
+    entry.functions.set(key, (entry.functions.get(key) ?? 0) + us);
+    costs.set(cost, entry);
   }
-  const idle = categories.get("idle") ?? 0;
+  const idle = [...costs].find(([c]) => c.name === IDLE)?.[1].us ?? 0;
   const busy = total - idle;
   const share = (us: number) => `${((100 * us) / busy).toFixed(1)}%`;
+  const ms = (us: number) => `${(us / 1000).toFixed(0)} ms`;
+  const code = (name: string) => `\`${name.replace(/\|/g, "\\|")}\``;
+  const ranked = [...costs].filter(([c]) => c.name !== IDLE).sort((a, b) => b[1].us - a[1].us);
   const lines = [
-    `Sampled ${(total / 1e6).toFixed(1)} s, idle ${((100 * idle) / total).toFixed(0)}%; shares below are of the busy time.`,
+    `Sampled ${(total / 1e6).toFixed(1)} s after the first ${skipSeconds.toFixed(1)} s, idle ${((100 * idle) / total).toFixed(0)}%; shares are of the busy time (${ms(busy)}).`,
     "",
-    "| category | self time | share |",
-    "| --- | ---: | ---: |",
+    "| # | cost | self time | share | what it is; hottest functions |",
+    "| ---: | --- | ---: | ---: | --- |",
   ];
-  for (const [cat, us] of [...categories].filter(([c]) => c !== "idle").sort((a, b) => b[1] - a[1])) {
-    lines.push(`| ${cat} | ${(us / 1000).toFixed(0)} ms | ${share(us)} |`);
+  ranked.slice(0, TOP_COSTS).forEach(([cost, { us, functions }], i) => {
+    const hottest = [...functions]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 3)
+      .map(([name, t]) => `${code(name)} ${share(t)}`)
+      .join(", ");
+    lines.push(`| ${i + 1} | ${cost.name} | ${ms(us)} | ${share(us)} | ${cost.what}; ${hottest} |`);
+  });
+  const rest = ranked.slice(TOP_COSTS);
+  if (rest.length) {
+    const us = rest.reduce((t, [, v]) => t + v.us, 0);
+    lines.push(`|  | the rest (${rest.map(([c]) => c.name).join(", ")}) | ${ms(us)} | ${share(us)} |  |`);
   }
-  lines.push("", "| function | category | self | share |", "| --- | --- | ---: | ---: |");
-  const top = [...functions].filter(([, v]) => v.cat !== "idle").sort((a, b) => b[1].us - a[1].us);
-  for (const [name, { us, cat }] of top.slice(0, 25)) {
-    lines.push(`| \`${name.replace(/\|/g, "\\|")}\` | ${cat} | ${(us / 1000).toFixed(0)} ms | ${share(us)} |`);
-  }
+  lines.push("", "| function | cost | self | share |", "| --- | --- | ---: | ---: |");
+  const top = ranked
+    .flatMap(([cost, { functions }]) => [...functions].map(([name, us]) => ({ name, us, cost: cost.name })))
+    .sort((a, b) => b.us - a.us)
+    .slice(0, TOP_FUNCTIONS);
+  for (const f of top) lines.push(`| ${code(f.name)} | ${f.cost} | ${ms(f.us)} | ${share(f.us)} |`);
   return lines.join("\n");
 }
 

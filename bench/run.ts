@@ -1,5 +1,6 @@
 // `npm run bench [-- --quick] [--backend pglite|postgresql] [--profile] [--label NAME] [--scenario fan-out]`
-// (`-- --scale`: N instances behind HAProxy on PgBouncer and a Redis Cluster, bench/scale.ts):
+// (`-- --scale`: N instances behind HAProxy on PgBouncer and a Redis Cluster, bench/scale.ts;
+// `-- --soak [--soak-minutes 10]`: two instances behind HAProxy at 80 % of their peak, bench/soak.ts):
 // starts the server (production, logs off) and the ceilings as separate processes, drives
 // them with autocannon from other processes, prints Markdown and writes bench/results/*.json.
 import { randomBytes } from "node:crypto";
@@ -15,6 +16,7 @@ import { buildMeasured, CEILING, freePort, LoadClient, Measured, ROOT, runScript
 import { summarizeProfile } from "./profile.js";
 import { type Backend, type BackendResult, type Row, table, targets } from "./report.js";
 import { runScale } from "./scale.js";
+import { runSoak } from "./soak.js";
 import { createScratchDatabase, PRODUCTION_SITE } from "./support.js";
 
 const { values: flags } = parseArgs({
@@ -29,6 +31,8 @@ const { values: flags } = parseArgs({
     scale: { type: "boolean", default: false },
     instances: { type: "string", default: "1,2,4" },
     subscribers: { type: "string", default: "1000" },
+    soak: { type: "boolean", default: false },
+    "soak-minutes": { type: "string", default: "10" },
   },
 });
 
@@ -53,7 +57,11 @@ const RESULTS = path.join(ROOT, "bench/results");
 const loader = new LoadClient();
 /** What an interrupted run must still undo (the PostgreSQL database, the PGlite directory). */
 const onInterrupt = new Set<() => Promise<void>>();
-process.once("SIGINT", () => {
+let interrupted = false;
+process.on("SIGINT", () => {
+  // Ctrl-C reaches this process twice (the terminal's, then tsx relays it): the cleanup must finish.
+  if (interrupted) return;
+  interrupted = true;
   console.error("\ninterrupted: cleaning up");
   Promise.allSettled([...onInterrupt].map((undo) => undo())).then(() => process.exit(130));
 });
@@ -429,10 +437,12 @@ async function main(): Promise<void> {
   const file = path.join(RESULTS, `${stamp}${flags.label ? `-${flags.label}` : ""}.json`);
   writeFileSync(file, `${JSON.stringify({ started, machine, settings, results, targets: goals }, null, 2)}\n`);
   console.error(`\nwritten ${path.relative(ROOT, file)}`);
-  // The charts BENCHMARKS.md shows (docs/bench/*.svg); a chart that fails does not fail the bench.
-  await writeBenchCharts({ started, machine, settings, results })
-    .then((charts) => console.error(`charts: ${charts.map((c) => path.relative(ROOT, c)).join(", ")}`))
-    .catch((error: unknown) => console.error(`charts not drawn: ${error instanceof Error ? error.message : error}`));
+  // The charts BENCHMARKS.md shows (docs/bench/*.svg), from full runs only (a smoke or one-scenario
+  // run would replace them with a partial picture); a chart that fails does not fail the bench.
+  if (!QUICK && !flags.scenario?.length)
+    await writeBenchCharts({ started, machine, settings, results })
+      .then((charts) => console.error(`charts: ${charts.map((c) => path.relative(ROOT, c)).join(", ")}`))
+      .catch((error: unknown) => console.error(`charts not drawn: ${error instanceof Error ? error.message : error}`));
 
   const allFailures =
     results.flatMap((b) => b.runs.flatMap((r) => r.rows)).reduce((n, r) => n + r.failures, 0) +
@@ -453,7 +463,17 @@ const entry = flags.scale
         connections: CONNECTIONS,
         instances: flags.instances.split(",").map(Number),
       }).then(() => process.exit(0))
-  : main;
+  : flags.soak
+    ? () =>
+        runSoak(
+          {
+            minutes: Number(flags["soak-minutes"]),
+            connections: CONNECTIONS,
+            peakSeconds: Number(flags.duration ?? 10),
+          },
+          onInterrupt,
+        ).then((passed) => process.exit(passed ? 0 : 1))
+    : main;
 
 entry().catch((error: unknown) => {
   console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);

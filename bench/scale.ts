@@ -1,16 +1,16 @@
 // `npm run bench -- --scale [--duration S] [--connections C] [--instances 1,2,4]`: the signed-in
 // scenario through HAProxy over N instances on PgBouncer (transaction mode, 20 server
 // connections) and a 3-master Redis Cluster; rate, p99 and PostgreSQL connections in use.
-import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LOGIN, STUDENTS } from "./fixtures.js";
+import { STUDENTS } from "./fixtures.js";
 import { type PgBouncer, startPgBouncer } from "./pgbouncer.js";
-import { buildMeasured, freePort, LoadClient, Measured, ROOT, runScript, startCommand } from "./processes.js";
+import { buildMeasured, LoadClient, runScript } from "./processes.js";
+import { type Proxied, proxiedEnv, signInThrough, startProxied } from "./proxy.js";
 import { type RedisCluster, startRedisCluster } from "./redis-cluster.js";
-import { PRODUCTION_SITE, withClient } from "./support.js";
+import { withClient } from "./support.js";
 
 export interface ScaleOptions {
   duration: number;
@@ -20,7 +20,6 @@ export interface ScaleOptions {
 
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? "postgresql://postgres@127.0.0.1:5432/test";
 const POOL_SIZE = 20;
-const HAPROXY = "/usr/sbin/haproxy";
 
 interface Row {
   instances: number;
@@ -31,39 +30,6 @@ interface Row {
   serverConnections: number;
   backends: number;
   clientConnections: number;
-}
-
-/** examples/haproxy/haproxy.cfg with its two `server` lines replaced by `n`. */
-function haproxyConfig(n: number, dir: string): string {
-  const shipped = readFileSync(path.join(ROOT, "examples/haproxy/haproxy.cfg"), "utf8");
-  const servers = Array.from({ length: n }, (_, i) => `    server app${i + 1} "\${APP${i + 1}}"`).join("\n");
-  const cfg = shipped.replace(/( {4}server app1 .*\n)( {4}server app2 .*\n?)/, `${servers}\n`);
-  const file = path.join(dir, `haproxy-${n}.cfg`);
-  writeFileSync(file, cfg);
-  return file;
-}
-
-async function startHaproxy(file: string, env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(HAPROXY, ["-f", file, "-db"], { env: { ...process.env, ...env }, stdio: "ignore" });
-  return child;
-}
-
-async function signIn(url: string): Promise<string> {
-  // HAProxy takes a moment to listen and to find its instances healthy.
-  for (let attempt = 0; ; attempt++) {
-    let why: string;
-    try {
-      const res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: LOGIN(0) });
-      const text = await res.text();
-      const cookie = res.headers.getSetCookie().find((c) => /^(__Host-)?session=/.test(c));
-      if (res.ok && cookie && !text.includes('"errors"')) return cookie.split(";")[0];
-      why = `${res.status} ${text}`;
-    } catch (error) {
-      why = String(error);
-    }
-    if (attempt > 50) throw new Error(`scale bench login failed: ${why}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 /** Runs the scale bench and prints its Markdown table. */
@@ -86,48 +52,18 @@ export async function runScale(options: ScaleOptions): Promise<void> {
       startRedisCluster(3),
       buildMeasured(),
     ]);
-    const base = {
-      ...process.env,
-      NODE_ENV: "production",
-      ...PRODUCTION_SITE,
-      LOG_LEVEL: "silent",
-      HOST: "127.0.0.1",
+    const base = proxiedEnv({
       DATABASE_URL: bouncer.url(name),
       MIGRATE_DATABASE_URL: direct.toString(),
       REDIS_URL: cluster.redisUrl,
-      SESSION_SECRET: randomBytes(32).toString("hex"),
-      SESSION_COOKIE_SECURE: "false",
-      TRUST_PROXY: "1",
-      SHUTDOWN_DRAIN_MS: "0",
-      MIGRATE_ON_START: "false",
-      SEED_ON_START: "false",
-      // every bench request comes from HAProxy's one address
-      LOGIN_MAX_FAILURES_PER_ADDRESS: "1000000",
-    };
+    });
     await runScript("bench/setup.ts", [], { ...base, PORT: "0" });
-    const start = startCommand();
     for (const n of options.instances) {
-      const servers: Measured[] = [];
-      let haproxy: ChildProcess | undefined;
+      let proxied: Proxied | undefined;
       try {
-        const ports = await Promise.all(Array.from({ length: n }, () => freePort()));
-        for (const port of ports) {
-          const server = new Measured(`server ${port}`, start.script, [], {
-            ...base,
-            ...start.env,
-            PORT: String(port),
-          });
-          servers.push(server);
-        }
-        await Promise.all(servers.map((s, i) => s.ready(`http://127.0.0.1:${ports[i]}/ready`)));
-        const listen = await freePort();
-        const env: Record<string, string> = { LISTEN: `127.0.0.1:${listen}` };
-        ports.forEach((p, i) => {
-          env[`APP${i + 1}`] = `127.0.0.1:${p}`;
-        });
-        haproxy = await startHaproxy(haproxyConfig(n, dir), env);
-        const url = `http://127.0.0.1:${listen}/graphql`;
-        const cookie = await signIn(url);
+        proxied = await startProxied(n, base, dir);
+        const { url } = proxied;
+        const cookie = await signInThrough(url);
         const spec = {
           url,
           connections: options.connections,
@@ -174,8 +110,7 @@ export async function runScale(options: ScaleOptions): Promise<void> {
         console.error(`  N=${n}: ${row.rps} req/s, p99 ${row.p99} ms, PostgreSQL connections ${row.backends}`);
         rows.push(row);
       } finally {
-        haproxy?.kill("SIGTERM");
-        await Promise.all(servers.map((s) => s.stop()));
+        await proxied?.stop();
       }
     }
   } finally {
