@@ -6,15 +6,20 @@ export default defineConfig({
   resolve: base.resolve,
   test: {
     ...base.test,
-    // The in-process suites (yoga.fetch or direct calls). Those that only check files, migrations
-    // or random inputs stay out: Stryker reruns the covering tests once per mutant.
+    // The in-process suites (yoga.fetch or direct calls). Stryker reruns the covering tests once
+    // per mutant, so these stay out: those that only check files or migrations, the fuzzers
+    // (thousands of random requests: minutes per mutant), the timing statistics (noise under load
+    // would "kill" mutants) and the PostgreSQL-only SMTP outage (mail is not mutated).
     include: ["test/api/**/*.test.ts"],
     exclude: [
       "test/api/env-example.test.ts",
-      "test/api/fuzz.test.ts",
+      "test/api/fuzz-documents.test.ts",
+      "test/api/fuzz-http.test.ts",
+      "test/api/mail-outage.test.ts",
       "test/api/hot-sql.test.ts",
       "test/api/migrations.test.ts",
       "test/api/operations.test.ts",
+      "test/api/reset-timing.test.ts",
     ],
     env: { TEST_BACKENDS: "pglite" },
     // One worker kept between runs: PGlite's WASM and the Prisma client load once, not per mutant.
