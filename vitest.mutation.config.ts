@@ -21,7 +21,8 @@ export default defineConfig({
       "test/api/operations.test.ts",
       "test/api/reset-timing.test.ts",
     ],
-    env: { TEST_BACKENDS: "pglite" },
+    // PGlite apps start from one migrated, seeded image (test/helpers/pglite-image.ts).
+    env: { TEST_BACKENDS: "pglite", TEST_PGLITE_IMAGE: "1" },
     // One worker kept between runs: PGlite's WASM and the Prisma client load once, not per mutant.
     isolate: false,
     reporters: ["dot"],
