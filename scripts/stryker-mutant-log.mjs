@@ -1,0 +1,51 @@
+// A Stryker reporter that appends each mutant's result to reports/mutation/mutants.jsonl as soon as
+// it is known, so that a long run stopped early still tells which mutants it tested and how they
+// fared (Stryker's own JSON report is written only at the end). `node scripts/mutation-summary.mjs
+// --partial` reads it.
+import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { declareClassPlugin, PluginKind } from "@stryker-mutator/api/plugin";
+
+const OUT = "reports/mutation/mutants.jsonl";
+
+class MutantLog {
+  static inject = [];
+  /** @type {Map<string, string[]>} */
+  lines = new Map();
+
+  constructor() {
+    mkdirSync(path.dirname(OUT), { recursive: true });
+    writeFileSync(OUT, "");
+  }
+
+  /** The replaced source text; Stryker's positions here are zero-based. */
+  original(file, { start, end }) {
+    let lines = this.lines.get(file);
+    if (!lines) {
+      lines = readFileSync(file, "utf8").split("\n");
+      this.lines.set(file, lines);
+    }
+    if (start.line === end.line) return lines[start.line].slice(start.column, end.column);
+    return [
+      lines[start.line].slice(start.column),
+      ...lines.slice(start.line + 1, end.line),
+      lines[end.line].slice(0, end.column),
+    ].join("\n");
+  }
+
+  onMutantTested(mutant) {
+    const file = path.relative(process.cwd(), mutant.fileName);
+    const entry = {
+      file,
+      line: mutant.location.start.line + 1,
+      mutator: mutant.mutatorName,
+      original: this.original(mutant.fileName, mutant.location),
+      replacement: mutant.replacement ?? "",
+      status: mutant.status,
+      at: new Date().toISOString(),
+    };
+    appendFileSync(OUT, `${JSON.stringify(entry)}\n`);
+  }
+}
+
+export const strykerPlugins = [declareClassPlugin(PluginKind.Reporter, "mutant-log", MutantLog)];
