@@ -50,5 +50,34 @@ describe("session cookie attributes", () => {
         `session=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`,
       ]);
     });
+
+    it(`the passkey challenge cookie is set and expired with "${attributes}" too`, async () => {
+      const send = (query: string, cookie?: string) =>
+        app.yoga.fetch("http://localhost/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+          body: JSON.stringify({ query }),
+        });
+      const options = await send("mutation { passkeyLoginOptions }");
+      const [set] = options.headers.getSetCookie();
+      expect(set).toMatch(new RegExp(`^session-challenge=[A-Za-z0-9_-]{43}; Max-Age=300; ${attributes}$`));
+      const answer = {
+        id: "AAAA",
+        rawId: "AAAA",
+        type: "public-key",
+        response: { clientDataJSON: "e30", authenticatorData: "AAAA", signature: "AAAA" },
+      };
+      const login = await app.yoga.fetch("http://localhost/graphql", {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie: set.split(";")[0] },
+        body: JSON.stringify({
+          query: "mutation($r: JSON!) { loginWithPasskey(response: $r) { id } }",
+          variables: { r: answer },
+        }),
+      });
+      expect(login.headers.getSetCookie()).toEqual([
+        `session-challenge=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`,
+      ]);
+    });
   });
 });

@@ -107,6 +107,11 @@ describe.each(BACKENDS)("passkeys with a software authenticator (%s)", (backend)
       data: { loginWithPasskey: { username: "terry" } },
     });
     expect(await b.gql(ME)).toEqual({ data: { me: { username: "terry" } } });
+    // A passkey alone is a multi-factor sign-in (RFC 8176: hardware key, user verification)...
+    const events = await b.gql("{ me { security { recentEvents(first: 1) { kind detail } } } }");
+    expect(events.data).toEqual({ me: { security: { recentEvents: [{ kind: "SIGN_IN", detail: "hwk+user+mfa" }] } } });
+    // ...recent enough to add another factor, which needs the second factor of an enrolled account.
+    expect((await b.gql(REGISTER_OPTIONS)).errors).toBeUndefined();
     // Discoverable: no username, and an authenticator that names no user handle.
     const again = await signIn(null, authenticator, { userHandle: null });
     expect(again.answer).toEqual({ data: { loginWithPasskey: { username: user.username } } });
