@@ -18,18 +18,19 @@ class MutantLog {
     writeFileSync(OUT, "");
   }
 
-  /** The replaced source text; Stryker's positions here are zero-based. */
+  /** The replaced source text (report positions: lines and columns from 1). */
   original(file, { start, end }) {
     let lines = this.lines.get(file);
     if (!lines) {
       lines = readFileSync(file, "utf8").split("\n");
       this.lines.set(file, lines);
     }
-    if (start.line === end.line) return lines[start.line].slice(start.column, end.column);
+    const [first, last] = [lines[start.line - 1], lines[end.line - 1]];
+    if (start.line === end.line) return first.slice(start.column - 1, end.column - 1);
     return [
-      lines[start.line].slice(start.column),
-      ...lines.slice(start.line + 1, end.line),
-      lines[end.line].slice(0, end.column),
+      first.slice(start.column - 1),
+      ...lines.slice(start.line, end.line - 1),
+      last.slice(0, end.column - 1),
     ].join("\n");
   }
 
@@ -37,7 +38,7 @@ class MutantLog {
     const file = path.relative(process.cwd(), mutant.fileName);
     const entry = {
       file,
-      line: mutant.location.start.line + 1,
+      line: mutant.location.start.line,
       mutator: mutant.mutatorName,
       original: this.original(mutant.fileName, mutant.location),
       replacement: mutant.replacement ?? "",

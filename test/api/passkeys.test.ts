@@ -51,6 +51,15 @@ describe.each(BACKENDS)("passkeys with a software authenticator (%s)", (backend)
   });
   afterAll(() => app?.dispose());
 
+  /** The RFC 8176 methods the browser's current session was authenticated by. */
+  async function methodsOf(b: ReturnType<typeof browser>): Promise<unknown> {
+    const sessions = (await b.gql("{ mySessions { current methods } }")).data?.mySessions as {
+      current: boolean;
+      methods: string[];
+    }[];
+    return sessions.find((s) => s.current)?.methods;
+  }
+
   /** A new user signed in by password in a new browser, with a passkey registered. */
   async function withPasskey(username: string) {
     const user = await createUser(app, username, "STUDENT", "RAVENCLAW");
@@ -60,6 +69,8 @@ describe.each(BACKENDS)("passkeys with a software authenticator (%s)", (backend)
     const options = (await b.gql(REGISTER_OPTIONS)).data?.passkeyRegistrationOptions as never;
     const registered = await b.gql(REGISTER, { r: authenticator.create(options), n: "Laptop" });
     expect(registered).toEqual({ data: { registerPasskey: { name: "Laptop" } } });
+    // The session that added it has now proved the password and the passkey.
+    expect(await methodsOf(b)).toEqual(["pwd", "hwk", "user", "mfa"]);
     return { user, browser: b, authenticator };
   }
 
@@ -110,11 +121,30 @@ describe.each(BACKENDS)("passkeys with a software authenticator (%s)", (backend)
     // A passkey alone is a multi-factor sign-in (RFC 8176: hardware key, user verification)...
     const events = await b.gql("{ me { security { recentEvents(first: 1) { kind detail } } } }");
     expect(events.data).toEqual({ me: { security: { recentEvents: [{ kind: "SIGN_IN", detail: "hwk+user+mfa" }] } } });
+    expect(await methodsOf(b)).toEqual(["hwk", "user", "mfa"]);
     // ...recent enough to add another factor, which needs the second factor of an enrolled account.
     expect((await b.gql(REGISTER_OPTIONS)).errors).toBeUndefined();
     // Discoverable: no username, and an authenticator that names no user handle.
     const again = await signIn(null, authenticator, { userHandle: null });
     expect(again.answer).toEqual({ data: { loginWithPasskey: { username: user.username } } });
+  });
+
+  it("takes the passkey as the second step after the password", async () => {
+    const { user, authenticator } = await withPasskey("cho");
+    const b = browser(app);
+    const login = await b.gql(LOGIN, { u: user.username, p: user.password });
+    expect(codes(login)).toEqual(["SECOND_FACTOR_REQUIRED"]);
+    expect(login.errors?.[0]?.extensions).toMatchObject({ methods: ["PASSKEY"] });
+    // Options without a username name the pending user's passkeys.
+    const options = (await b.gql(LOGIN_OPTIONS)).data?.passkeyLoginOptions as { allowCredentials: { id: string }[] };
+    expect(options.allowCredentials.map((c) => c.id)).toEqual([authenticator.credentials[0]?.id.toString("base64url")]);
+    const verify = "mutation($k: JSON) { verifySecondFactor(passkey: $k) { username } }";
+    expect(await b.gql(verify, { k: authenticator.get(options as never) })).toEqual({
+      data: { verifySecondFactor: { username: "cho" } },
+    });
+    expect(await methodsOf(b)).toEqual(["pwd", "hwk", "user", "mfa"]);
+    const events = await b.gql("{ me { security { recentEvents(first: 1) { kind detail } } } }");
+    expect(events.data).toEqual({ me: { security: { recentEvents: [{ kind: "SIGN_IN", detail: "pwd+hwk" }] } } });
   });
 
   it("refuses assertions from another origin, for another site, without user verification, replayed, or naming another user", async () => {
