@@ -4,7 +4,9 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-// --partial: from the mutants a run stopped early had tested (scripts/stryker-mutant-log.mjs).
+// --partial: a run stopped early, from the mutants it had tested: the JSON lines of
+// scripts/stryker-mutant-log.mjs (the default then), or the incremental report Stryker saves
+// when interrupted (reports/mutation/stryker-incremental.json).
 const partial = process.argv.includes("--partial");
 const reportFile = path.resolve(
   root,
@@ -41,7 +43,7 @@ const folderOf = (file) => (path.dirname(file) === "src" ? "src/*.ts" : `${path.
 /** Every mutant as {file, line, mutator, original, replacement, status}, and the run's timings if known. */
 function load() {
   const text = readFileSync(reportFile, "utf8");
-  if (partial)
+  if (reportFile.endsWith(".jsonl"))
     return {
       perf: null,
       mutants: text
