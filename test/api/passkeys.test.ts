@@ -23,8 +23,9 @@ function browser(app: TestApp) {
   const jar = new Map<string, string>();
   return {
     jar,
-    async gql(query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
-      const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
+    /** `planted`: more cookies the request carries, as a sibling subdomain could set them. */
+    async gql(query: string, variables: Record<string, unknown> = {}, planted = ""): Promise<Answer> {
+      const cookie = [...[...jar].map(([k, v]) => `${k}=${v}`), ...(planted ? [planted] : [])].join("; ");
       const response = await app.yoga.fetch("http://localhost/graphql", {
         method: "POST",
         headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
@@ -145,6 +146,20 @@ describe.each(BACKENDS)("passkeys with a software authenticator (%s)", (backend)
     expect(await methodsOf(b)).toEqual(["pwd", "hwk", "user", "mfa"]);
     const events = await b.gql("{ me { security { recentEvents(first: 1) { kind detail } } } }");
     expect(events.data).toEqual({ me: { security: { recentEvents: [{ kind: "SIGN_IN", detail: "pwd+hwk" }] } } });
+  });
+
+  it("believes neither of two challenge cookies, and spends neither", async () => {
+    const { user, authenticator } = await withPasskey("marietta");
+    const b = browser(app);
+    const options = (await b.gql(LOGIN_OPTIONS, { u: user.username })).data?.passkeyLoginOptions as never;
+    const answer = authenticator.get(options);
+    const planted = `session-challenge=${"A".repeat(43)}`;
+    expect(codes(await b.gql(PASSKEY_LOGIN, { r: answer }, planted))).toEqual(["INVALID_CREDENTIALS"]);
+    expect(b.jar.has("session")).toBe(false);
+    // The browser's own challenge is still there for its own answer.
+    expect(await b.gql(PASSKEY_LOGIN, { r: authenticator.get(options) })).toEqual({
+      data: { loginWithPasskey: { username: "marietta" } },
+    });
   });
 
   it("refuses assertions from another origin, for another site, without user verification, replayed, or naming another user", async () => {
