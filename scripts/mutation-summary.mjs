@@ -4,13 +4,20 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(import.meta.dirname, "..");
-const reportFile = path.resolve(root, process.argv[2] ?? "reports/mutation/mutation.json");
+// --partial: a run stopped early, from the mutants it had tested: the JSON lines of
+// scripts/stryker-mutant-log.mjs (the default then), or the incremental report Stryker saves
+// when interrupted (reports/mutation/stryker-incremental.json).
+const partial = process.argv.includes("--partial");
+const reportFile = path.resolve(
+  root,
+  process.argv.slice(2).find((a) => !a.startsWith("--")) ??
+    (partial ? "reports/mutation/mutants.jsonl" : "reports/mutation/mutation.json"),
+);
 const equivalentsFile = path.join(root, "scripts/mutation-equivalents.json");
 const out = path.join(root, "docs/mutation.md");
 
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
-const report = JSON.parse(readFileSync(reportFile, "utf8"));
 /** @type {{file: string, mutator: string, original: string, replacement: string, reason: string}[]} */
 const equivalents = JSON.parse(readFileSync(equivalentsFile, "utf8"));
 
@@ -33,10 +40,37 @@ const cell = (text) => `\`${text.replaceAll("`", "'").replaceAll("|", "\\|")}\``
 /** Top-level files of src/ are grouped as one row; others by their folder. */
 const folderOf = (file) => (path.dirname(file) === "src" ? "src/*.ts" : `${path.dirname(file)}/`);
 
+/** Every mutant as {file, line, mutator, original, replacement, status}, and the run's timings if known. */
+function load() {
+  const text = readFileSync(reportFile, "utf8");
+  if (reportFile.endsWith(".jsonl"))
+    return {
+      perf: null,
+      mutants: text
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l)),
+    };
+  const report = JSON.parse(text);
+  const mutants = Object.entries(report.files).flatMap(([file, { source, mutants }]) =>
+    mutants.map((m) => ({
+      file,
+      line: m.location.start.line,
+      mutator: m.mutatorName,
+      original: originalText(source, m.location),
+      replacement: m.replacement ?? "",
+      status: m.status,
+    })),
+  );
+  return { perf: report.performance, mutants };
+}
+
+const loaded = load();
+const byFile = Map.groupBy(loaded.mutants, (m) => m.file);
 const folders = new Map();
 const survivors = [];
 const usedEquivalents = new Set();
-for (const [file, { source, mutants }] of Object.entries(report.files)) {
+for (const [file, mutants] of byFile) {
   const folder = folderOf(file);
   const counts = folders.get(folder) ?? {
     total: 0,
@@ -53,16 +87,15 @@ for (const [file, { source, mutants }] of Object.entries(report.files)) {
     counts.total++;
     counts[mutant.status] = (counts[mutant.status] ?? 0) + 1;
     if (!UNDETECTED.has(mutant.status)) continue;
-    const original = originalText(source, mutant.location);
     const match = equivalents.find(
       (e) =>
         e.file === file &&
-        e.mutator === mutant.mutatorName &&
-        oneLine(e.original, 1000) === oneLine(original, 1000) &&
-        oneLine(e.replacement, 1000) === oneLine(mutant.replacement ?? "", 1000),
+        e.mutator === mutant.mutator &&
+        oneLine(e.original, 1000) === oneLine(mutant.original, 1000) &&
+        oneLine(e.replacement, 1000) === oneLine(mutant.replacement, 1000),
     );
     if (match) usedEquivalents.add(match);
-    survivors.push({ file, mutant, original, reason: match?.reason ?? null });
+    survivors.push({ file, mutant, reason: match?.reason ?? null });
   }
 }
 
@@ -88,7 +121,7 @@ const all = {
 const rows = [...folders.entries()].sort(([a], [b]) => a.localeCompare(b));
 for (const [, c] of rows) for (const key of Object.keys(all)) all[key] += c[key] ?? 0;
 
-const perf = report.performance;
+const perf = loaded.perf;
 const minutes = (ms) => `${Math.round(ms / 60_000)} min`;
 const equivalentCount = survivors.filter((s) => s.reason).length;
 
@@ -99,7 +132,7 @@ const lines = [
   "from `reports/mutation/mutation.json`). What it is, when to run it and how long it takes:",
   "[testing](testing.md#mutation-testing).",
   "",
-  `Run of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC${
+  `${partial ? "Partial run (stopped early; only the mutants it tested)" : "Run"} of ${new Date().toISOString().slice(0, 16).replace("T", " ")} UTC${
     perf
       ? `: ${minutes(perf.setup + perf.initialRun + perf.mutation)} in all (initial test run ${minutes(perf.initialRun)}, mutants ${minutes(perf.mutation)})`
       : ""
@@ -122,8 +155,8 @@ const lines = [
   "",
 ];
 let currentFile = null;
-for (const { file, mutant, original, reason } of survivors.sort(
-  (a, b) => a.file.localeCompare(b.file) || a.mutant.location.start.line - b.mutant.location.start.line,
+for (const { file, mutant, reason } of survivors.sort(
+  (a, b) => a.file.localeCompare(b.file) || a.mutant.line - b.mutant.line,
 )) {
   if (file !== currentFile) {
     if (currentFile !== null) lines.push("");
@@ -136,7 +169,7 @@ for (const { file, mutant, original, reason } of survivors.sort(
     currentFile = file;
   }
   lines.push(
-    `| ${mutant.location.start.line} | ${mutant.mutatorName} | ${cell(oneLine(original, 50))} | ${cell(oneLine(mutant.replacement ?? "", 50))} | ${mutant.status} | ${reason ?? "not equivalent: no test notices"} |`,
+    `| ${mutant.line} | ${mutant.mutator} | ${cell(oneLine(mutant.original, 50))} | ${cell(oneLine(mutant.replacement, 50))} | ${mutant.status} | ${reason ?? "not equivalent: no test notices"} |`,
   );
 }
 if (!survivors.length) lines.push("None.");

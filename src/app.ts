@@ -53,6 +53,8 @@ export interface BuildOptions {
   onQuery?: (sql: string) => void;
   /** How often the mail worker looks for messages queued by other instances, ms. Default 2000. */
   mailPollMs?: number;
+  /** In-memory PGlite only: the data-directory image to start from (tests). */
+  image?: Blob;
 }
 
 /**
@@ -65,7 +67,11 @@ export async function buildApplication(config: Config, options: BuildOptions = {
   const secrets = resolveSecrets(config, (message) => log.warn(message));
   if (config.redisUrls) await assertRedisCluster(config.redisUrls);
   const endpoint = config.databaseUrl ? await assertReachable(config.databaseUrl, config.dbTimeoutMs) : null;
-  const db = await openDatabase(config, { onQuery: options.onQuery, pooler: endpoint?.pooler });
+  const db = await openDatabase(config, {
+    onQuery: options.onQuery,
+    pooler: endpoint?.pooler,
+    image: options.image,
+  });
   try {
     await prepareDatabase(db, config, log);
   } catch (e) {

@@ -21,6 +21,8 @@ export interface Database {
   pooler: boolean;
   /** A fresh adapter factory for the schema engine (migrations), on `url` when given (PostgreSQL). */
   adapterFactory(url?: string): SqlMigrationAwareDriverAdapterFactory;
+  /** PGlite only: an image of the whole data directory, to start another in-memory PGlite from. */
+  image?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -32,6 +34,11 @@ export interface OpenOptions {
   onQuery?: (sql: string) => void;
   /** Whether `DATABASE_URL` names a pooler, when the caller has checked already; probed otherwise. */
   pooler?: boolean;
+  /**
+   * In-memory PGlite only: start from this data-directory image (`Database.image`) instead of
+   * an empty cluster. Tests use it to skip initdb, the migrations and the seed on every app.
+   */
+  image?: Blob;
 }
 
 function clientOptions(options: OpenOptions) {
@@ -74,6 +81,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
     ]);
     const pglite = await PGlite.create(dir, {
       startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${PGLITE_SHARED_BUFFERS}`],
+      ...(inMemory && options.image ? { loadDataDir: options.image } : {}),
     });
     const prisma = listen(new PrismaClient({ adapter: new PrismaPGlite(pglite), ...clientOptions(options) }), options);
     return {
@@ -82,6 +90,7 @@ async function openPglite(dataDir: string, options: OpenOptions): Promise<Databa
       kind: "pglite",
       pooler: false,
       adapterFactory: () => new PrismaPGlite(pglite),
+      image: () => pglite.dumpDataDir("none"),
       async close() {
         await prisma.$disconnect();
         await pglite.close();

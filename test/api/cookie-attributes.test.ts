@@ -51,4 +51,43 @@ describe("session cookie attributes", () => {
       ]);
     });
   });
+
+  // The app is built inside the test so that a mutation run (per-test coverage) counts the
+  // cookie's construction as this test's.
+  it.each([
+    [{}, "Path=/; HttpOnly; SameSite=Lax"],
+    [
+      { SESSION_COOKIE_SAMESITE: "none", SESSION_COOKIE_SECURE: "true", SESSION_COOKIE_PARTITIONED: "true" },
+      "Path=/; HttpOnly; SameSite=None; Secure; Partitioned",
+    ],
+  ])("the passkey challenge cookie is set and expired with %o as %s", async (env, attributes) => {
+    const app = await createTestApp("pglite", env);
+    try {
+      const send = (query: string, variables: Record<string, unknown>, cookie?: string) =>
+        app.yoga.fetch("http://localhost/graphql", {
+          method: "POST",
+          headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
+          body: JSON.stringify({ query, variables }),
+        });
+      const options = await send("mutation { passkeyLoginOptions }", {});
+      const [set] = options.headers.getSetCookie();
+      expect(set).toMatch(new RegExp(`^session-challenge=[A-Za-z0-9_-]{43}; Max-Age=300; ${attributes}$`));
+      const r = {
+        id: "AAAA",
+        rawId: "AAAA",
+        type: "public-key",
+        response: { clientDataJSON: "e30", authenticatorData: "AAAA", signature: "AAAA" },
+      };
+      const login = await send(
+        "mutation($r: JSON!) { loginWithPasskey(response: $r) { id } }",
+        { r },
+        set.split(";")[0],
+      );
+      expect(login.headers.getSetCookie()).toEqual([
+        `session-challenge=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; ${attributes}`,
+      ]);
+    } finally {
+      await app.dispose();
+    }
+  });
 });

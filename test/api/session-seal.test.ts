@@ -74,6 +74,7 @@ describe.each(BACKENDS)("session seal (%s)", (backend) => {
       { ...session, rat: session.rat + 0.5 },
       { ...session, sid: undefined },
       { ...session, uid: undefined },
+      { ...session, k: "pending" }, // a pending sign-in's kind is never a session, whatever else it holds
     ];
     for (const payload of malformed) {
       const c = holding(await minter.seal(payload as unknown as SessionPayload, 3600));

@@ -3,6 +3,7 @@ import { type Application, buildApplication } from "../../src/app.js";
 import { loadConfig } from "../../src/config/index.js";
 import { IN_MEMORY } from "../../src/db/client.js";
 import { type Backend, createTestDatabase } from "./database.js";
+import { pgliteImage, USE_PGLITE_IMAGE } from "./pglite-image.js";
 
 export const SECRET = "test-secret-that-is-long-enough-000000";
 
@@ -60,8 +61,11 @@ export async function createTestApp(
   });
   // PGlite stays in memory unless the test names a DATA_DIR (to restart on the same data).
   if (!database.url && !env.DATA_DIR) config.dataDir = IN_MEMORY;
-  config.seedOnStart = true;
-  config.migrateOnStart = true;
+  // From a migrated, seeded image when the run asks for one (TEST_PGLITE_IMAGE=1).
+  const image =
+    USE_PGLITE_IMAGE && !config.databaseUrl && config.dataDir === IN_MEMORY ? await pgliteImage(config) : undefined;
+  config.seedOnStart = !image;
+  config.migrateOnStart = !image;
   const clock = {
     now: Math.floor(Date.now() / 1000),
     advance(seconds: number) {
@@ -73,6 +77,7 @@ export async function createTestApp(
     now: () => clock.now,
     onQuery: (sql) => queries.push(sql),
     mailPollMs: options.mailPollMs,
+    image,
   });
   const cookieName = config.cookie.name;
 
