@@ -39,7 +39,7 @@ export interface PendingPayload {
 /** Most cookie values kept unsealed in memory; unsealing costs a PBKDF2 and a decrypt. */
 const CACHE_LIMIT = 10_000;
 
-function isPayload(value: unknown): value is SessionPayload {
+export function isPayload(value: unknown): value is SessionPayload {
   const p = value as Partial<SessionPayload> | null;
   return (
     typeof p === "object" &&
@@ -76,6 +76,11 @@ export interface CookieCodec {
   unseal(value: string): Promise<SessionPayload | null>;
   /** Opens a pending sign-in cookie value; null for anything else, sessions included. */
   unsealPending(value: string): Promise<PendingPayload | null>;
+  /**
+   * Opens either kind at once: one unseal where `unseal` then `unsealPending` would make two
+   * for a value that opens as neither (a tampered cookie).
+   */
+  unsealAny(value: string): Promise<SessionPayload | PendingPayload | null>;
   /** Every value of this cookie in a `Cookie` request header, in order (more than one: tossed). */
   read(header: string | null): string[];
   /** A `Set-Cookie` header that stores `value` for `maxAge` seconds. */
@@ -135,6 +140,10 @@ export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap):
     async unsealPending(value) {
       const opened = await open(value);
       return opened && isPending(opened) ? opened : null;
+    },
+    async unsealAny(value) {
+      const opened = await open(value);
+      return opened && (isPayload(opened) || isPending(opened)) ? opened : null;
     },
     read(header) {
       const values: string[] = [];
