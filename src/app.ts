@@ -103,7 +103,7 @@ export async function buildApplication(config: Config, options: BuildOptions = {
     log,
     users,
     students: createStudentQueries(db.prisma, db.sql),
-    points: createPointQueries(db.prisma),
+    points: createPointQueries(db.prisma, db.sql),
     store,
     live,
     codec: createCookieCodec(config.cookie, secrets),

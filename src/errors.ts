@@ -10,8 +10,21 @@ export type ErrorCode =
   | "SECOND_FACTOR_REQUIRED"
   | "REAUTHENTICATION_REQUIRED";
 
+/**
+ * These are answers of the contract, not faults: no log line ever prints their stack (the
+ * request log names only their codes; see `src/http/request-log.ts`), so none is captured.
+ * graphql-js formats the stack of every error a resolver or scope throws when it adds the
+ * location, which made an UNAUTHENTICATED answer cost more CPU than a signed-in page.
+ * Errors that are not ours (bugs, driver failures) keep their full stacks.
+ */
 function error(code: ErrorCode, message: string, extra: Record<string, unknown> = {}): GraphQLError {
-  return new GraphQLError(message, { extensions: { code, ...extra } });
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return new GraphQLError(message, { extensions: { code, ...extra } });
+  } finally {
+    Error.stackTraceLimit = limit;
+  }
 }
 
 export const unauthenticated = () => error("UNAUTHENTICATED", "You must be signed in.");

@@ -3,7 +3,7 @@ import type { Config } from "../config/index.js";
 import type { Authenticated, PendingWrite, SessionRow, SessionStore } from "../db/sessions.js";
 import type { CurrentUser } from "../db/users.js";
 import { parseUuid } from "../db/uuid.js";
-import type { CookieCodec, PendingPayload, SessionPayload } from "./cookie.js";
+import { type CookieCodec, isPayload, type PendingPayload, type SessionPayload } from "./cookie.js";
 import { type AuthState, PENDING_SIGN_IN_TTL } from "./step-up.js";
 
 export interface SessionDeps {
@@ -108,14 +108,15 @@ export class RequestSession {
 
   private async resolve(): Promise<Active | null> {
     if (!this.cookieValue) return null;
-    const payload = await this.deps.codec.unseal(this.cookieValue);
-    if (!payload) {
+    const opened = await this.deps.codec.unsealAny(this.cookieValue);
+    if (!opened) return this.reject();
+    if (!isPayload(opened)) {
       // Not a session; a pending sign-in leaves the request anonymous but keeps its cookie.
-      const pending = await this.deps.codec.unsealPending(this.cookieValue);
-      if (!pending || this.deps.now() - pending.iat >= PENDING_SIGN_IN_TTL) return this.reject();
-      this.pendingPayload = pending;
+      if (this.deps.now() - opened.iat >= PENDING_SIGN_IN_TTL) return this.reject();
+      this.pendingPayload = opened;
       return null;
     }
+    const payload = opened;
     const sid = parseUuid(payload.sid);
     if (!sid) return this.reject();
     const { absoluteTimeout, idleTimeout, renewInterval } = this.deps.limits;

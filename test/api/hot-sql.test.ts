@@ -143,6 +143,39 @@ describe.each(BACKENDS)("hot-path SQL (%s)", (backend) => {
     });
   });
 
+  describe("the house standings", () => {
+    type Houses = { houses: { house: string; points: number }[] };
+    const prismaStandings = () =>
+      app.db.prisma.housePoints.findMany({ orderBy: { house: "asc" }, select: { house: true, points: true } });
+
+    it("answer 20 concurrent anonymous requests as Prisma reads them, with a few statements between them", async () => {
+      const totals = { GRYFFINDOR: 7, HUFFLEPUFF: -3, RAVENCLAW: 120, SLYTHERIN: 0 } as const;
+      for (const [house, points] of Object.entries(totals))
+        await app.db.prisma.housePoints.update({ where: { house: house as keyof typeof totals }, data: { points } });
+      const expected = await prismaStandings();
+      app.queries.length = 0;
+      const anonymous = app.client();
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => anonymous.gql<Houses>("{ houses { house points } }")),
+      );
+      for (const { body } of answers) {
+        expect(body.errors).toBeUndefined();
+        expect(body.data?.houses).toEqual(expected);
+      }
+      // 20 without sharing; one per event-loop turn they spread over
+      expect(app.queries.filter((q) => q.includes('"HousePoints"')).length).toBeLessThanOrEqual(4);
+    });
+
+    it("read the totals from the database on every request", async () => {
+      const anonymous = app.client();
+      await anonymous.gql<Houses>("{ houses { house points } }");
+      await app.db.prisma.housePoints.update({ where: { house: "HUFFLEPUFF" }, data: { points: 4242 } });
+      const { body } = await anonymous.gql<Houses>("{ houses { house points } }");
+      expect(body.data?.houses.find((h) => h.house === "HUFFLEPUFF")?.points).toBe(4242);
+      expect(body.data?.houses).toEqual(await prismaStandings());
+    });
+  });
+
   describe("requests of one event-loop turn share their statements", () => {
     it("answers each of 30 concurrent requests as its own user while they share a few statements", async () => {
       const { hashPassword } = await import("../../src/auth/password.js");
