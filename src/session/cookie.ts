@@ -105,8 +105,10 @@ export interface CookieCodec {
 function integrityHolds(value: string, secrets: SecretMap): boolean {
   const parts = value.split("~")[0].split("*"); // iron-session's `~2` marker lies outside the HMAC
   if (parts.length !== 8) return false;
-  const secret = secrets[parts[1] || "default"];
-  if (!secret) return false;
+  const id = parts[1] || "default";
+  // Own keys only: an id such as `__proto__` must not reach an inherited member.
+  const secret = Object.hasOwn(secrets, id) ? secrets[id] : undefined;
+  if (typeof secret !== "string") return false;
   const key = pbkdf2Sync(secret, parts[6], 1, 32, "sha1");
   const mac = createHmac("sha256", key).update(parts.slice(0, 6).join("*")).digest();
   const given = Buffer.from(parts[7], "base64url");

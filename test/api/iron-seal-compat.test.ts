@@ -48,6 +48,16 @@ describe("session cookies across the iron-session upgrade", () => {
     expect(await c.unseal(SEALED_BY_8_ID_3.replace("*gHC0", "*gHC0*x"))).toBeNull(); // a ninth part
   });
 
+  it("refuses, without throwing, a seal whose secret id names a property every object has", async () => {
+    const c = codec();
+    for (const id of ["__proto__", "constructor", "toString", "hasOwnProperty", "valueOf"]) {
+      const parts = SEALED_BY_8_ID_3.split("*");
+      parts[1] = id;
+      await expect(c.unseal(parts.join("*"))).resolves.toBeNull();
+      await expect(c.unsealAny(parts.join("*"))).resolves.toBeNull();
+    }
+  });
+
   it("opens a seal whatever its `~` marker says, which the HMAC does not cover", async () => {
     const c = codec();
     expect(await c.unseal(SEALED_BY_8_ID_3.replace(/~2$/, ""))).toMatchObject(PAYLOAD);

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { Config } from "../../src/config.js";
+import type { Config } from "../../src/config/index.js";
 import { IN_MEMORY, openDatabase } from "../../src/db/client.js";
 import { prepareDatabase } from "../../src/db/prepare.js";
 import { createLogger } from "../../src/log.js";
