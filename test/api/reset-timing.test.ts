@@ -56,7 +56,7 @@ describe.each(BACKENDS)("reset request timing (%s)", (backend) => {
         .sort((x, y) => x.key - y.key);
       for (const { arm } of order) {
         const e =
-          arm === "known" ? ["harry", "luna", "mcgonagall"][i % 3] + "@hogwarts.test" : `${arm}-${i}@nowhere.test`;
+          arm === "known" ? `${["harry", "luna", "mcgonagall"][i % 3]}@hogwarts.test` : `${arm}-${i}@nowhere.test`;
         arms[arm].push(await timed(e));
       }
     }
