@@ -5,6 +5,7 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../helpers/database.js";
 import { addUser, baseEnv, isReady, type LogLine, type Proc, run } from "../helpers/process.js";
+import { subscribeWs, wsClient } from "../helpers/ws.js";
 
 const PROF = { username: "slughorn", password: "crystallised-pineapple", role: "PROFESSOR" as const };
 const WORKERS = 2;
@@ -122,6 +123,74 @@ describe("cluster entry (one worker per core, PostgreSQL)", () => {
       cluster.lines.filter((l) => String(l.reqId).startsWith("cluster-award-")).map((l) => l.worker),
     );
     expect(workers.size).toBe(WORKERS);
+  });
+
+  it("streams awards made on any worker to subscribers on every worker, and ends them all at logout", async () => {
+    const login = await post(
+      port,
+      { query: `mutation { login(username: "${PROF.username}", password: "${PROF.password}") { id } }` },
+      {},
+    );
+    const pair = /__Host-session=[^;]*/.exec(String(login.headers["set-cookie"]))?.[0] ?? "";
+    expect(pair).not.toBe("");
+    const [name, value] = pair.split("=");
+    // One socket each: the primary hands each new connection to the next worker.
+    const clients = Array.from({ length: 4 }, () => wsClient(`ws://127.0.0.1:${port}/graphql`, value, {}, name));
+    const subs = clients.map((c) =>
+      subscribeWs(c, "subscription { pointsAwarded(house: RAVENCLAW) { points reason } }"),
+    );
+    try {
+      // A subscription is live once it has seen an award: send probes until every one has.
+      const seen = subs.map(() => false);
+      for (let probe = 0; seen.includes(false) && probe < 50; probe++) {
+        await post(
+          port,
+          {
+            query: `mutation { awardPoints(house: RAVENCLAW, points: 1, reason: "cluster probe ${probe}") { points } }`,
+          },
+          { cookie },
+        );
+        await Promise.all(
+          subs.map(async (sub, i) => {
+            while (!seen[i]) {
+              const result = await sub.next(300).catch(() => null);
+              if (!result) return;
+              seen[i] = true;
+            }
+          }),
+        );
+      }
+      expect(seen).toEqual([true, true, true, true]);
+      for (const sub of subs) while (await sub.next(200).catch(() => null)); // drain the probes
+      // Five awards, each on a new connection (so on alternating workers): every stream gets each once.
+      for (let i = 0; i < 5; i++) {
+        const answer = await post(
+          port,
+          {
+            query: `mutation { awardPoints(house: RAVENCLAW, points: ${i + 1}, reason: "cluster live ${i}") { points } }`,
+          },
+          { cookie, "x-request-id": `cluster-live-${i}` },
+        );
+        expect(answer.json.errors).toBeUndefined();
+      }
+      for (const sub of subs) {
+        const reasons: unknown[] = [];
+        for (let i = 0; i < 5; i++) reasons.push((await sub.next(3000)).data?.pointsAwarded);
+        expect(reasons).toEqual([0, 1, 2, 3, 4].map((i) => ({ points: i + 1, reason: `cluster live ${i}` })));
+      }
+      const awardWorkers = new Set(
+        cluster.lines.filter((l) => String(l.reqId).startsWith("cluster-live-")).map((l) => l.worker),
+      );
+      expect(awardWorkers.size).toBe(WORKERS);
+      // The streams' session ends on whichever worker takes the logout: every stream ends.
+      await post(port, { query: "mutation { logout }" }, { cookie: `${name}=${value}` });
+      for (const sub of subs) {
+        const ended = await sub.next(2000);
+        expect(ended.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+      }
+    } finally {
+      await Promise.all(clients.map((c) => c.dispose()));
+    }
   });
 
   it("replaces a worker that dies, and keeps serving the session", async () => {
