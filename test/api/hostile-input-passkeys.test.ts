@@ -1,17 +1,20 @@
 // Named hostile inputs for passkeys: oversize, misshapen and mistyped JSON, foreign and expired challenges.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, DEMO, type TestApp } from "../helpers/app.js";
-import { softwarePasskey } from "../helpers/authenticator.js";
 import { BACKENDS } from "../helpers/database.js";
+import {
+  challengeOf,
+  LOGIN,
+  OPTIONS,
+  REGISTER,
+  REGISTER_OPTIONS,
+  refusalRows,
+  SECOND_STEP,
+  STEP_UP,
+  sendAs,
+} from "../helpers/passkey-requests.js";
 import { codeAt, enroll, VERIFY } from "../helpers/totp.js";
 import { createUser } from "../helpers/users.js";
-
-const OPTIONS = "mutation($u: String) { passkeyLoginOptions(username: $u) }";
-const LOGIN = "mutation($r: JSON!) { loginWithPasskey(response: $r) { id } }";
-const REGISTER_OPTIONS = "mutation { passkeyRegistrationOptions }";
-const REGISTER = "mutation($r: JSON!, $n: String) { registerPasskey(response: $r, name: $n) { id } }";
-const SECOND_STEP = "mutation($k: JSON) { verifySecondFactor(passkey: $k) { username } }";
-const STEP_UP = "mutation($k: JSON) { reauthenticate(passkey: $k) }";
 
 /** Over 16 KB, not an object, the wrong type, a non-base64url id: each refused before any check. */
 const MISSHAPEN = (big: unknown) => [big, "a string", 42, [], { type: "public-key" }, { id: "not base64url!" }];
@@ -37,21 +40,8 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
   });
   afterAll(() => app?.dispose());
 
-  /** One POST with a Cookie header; the error codes and the cookies set (name=value). */
-  async function send(query: string, variables: Record<string, unknown>, cookie = "") {
-    const response = await app.yoga.fetch("http://localhost/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", cookie },
-      body: JSON.stringify({ query, variables }),
-    });
-    expect(response.status).toBeLessThan(500);
-    const body = (await response.json()) as {
-      data?: unknown;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-    const set = response.headers.getSetCookie().map((l) => l.split(";")[0] as string);
-    return { body, codes: (body.errors ?? []).map((e) => e.extensions?.code), set };
-  }
+  const send = (query: string, variables: Record<string, unknown>, cookie = "") =>
+    sendAs(app, query, variables, cookie);
 
   async function state() {
     const { prisma } = app.db;
@@ -183,17 +173,7 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
     expect(await state()).toEqual(before);
   });
 
-  /** The rows a refused answer must leave alone: session ids and authentication times, passkey counters. */
-  async function rows() {
-    const { prisma } = app.db;
-    return {
-      sessions: await prisma.session.findMany({ select: { id: true, authenticatedAt: true }, orderBy: { id: "asc" } }),
-      passkeys: await prisma.passkey.findMany({ select: { counter: true, lastUsedAt: true }, orderBy: { id: "asc" } }),
-    };
-  }
-
-  /** The `name=value` of the challenge cookie a response set. */
-  const challengeOf = (res: { set: string[] }) => res.set.find((c) => /^session-challenge=./.test(c)) as string;
+  const rows = () => refusalRows(app);
 
   it("refuses registerPasskey, verifySecondFactor and reauthenticate JSON over 16 KB or misshapen as BAD_USER_INPUT, spending neither the challenge nor the pending sign-in", async () => {
     const { prisma } = app.db;
@@ -230,105 +210,5 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
     }
     const finished = await pending.gql(VERIFY, { c: codeAt(secret, app.clock.now) });
     expect(finished.body).toEqual({ data: { verifySecondFactor: { username: user.username } } });
-  });
-
-  it("refuses a genuine passkey answering another browser's challenge or one past 5 minutes in every ceremony, and takes it with its own", async () => {
-    const { prisma } = app.db;
-    const key = softwarePasskey("http://localhost:4000");
-    const user = await createUser(app, "hostile_neville", "STUDENT", "GRYFFINDOR");
-    const signIn = app.client();
-    await signIn.login(user.username, user.password);
-    let session = `session=${signIn.cookie}`;
-
-    /** Sends an answer that must be refused with `code`, changing no session or passkey. */
-    async function refused(query: string, variables: Record<string, unknown>, cookie: string, code: string) {
-      const before = await rows();
-      const res = await send(query, variables, cookie);
-      expect(res.codes).toEqual([code]);
-      expect(await rows()).toEqual(before);
-      return res;
-    }
-    const registration = (res: { body: { data?: unknown } }) =>
-      (res.body.data as { passkeyRegistrationOptions: { challenge: string } }).passkeyRegistrationOptions;
-    const request = (res: { body: { data?: unknown } }) =>
-      (res.body.data as { passkeyLoginOptions: { challenge: string } }).passkeyLoginOptions;
-
-    // Registration: another browser's challenge, then an expired one, then its own.
-    const mine = await send(REGISTER_OPTIONS, {}, session);
-    const theirs = await send(REGISTER_OPTIONS, {}, session);
-    await refused(
-      REGISTER,
-      { r: key.register(registration(mine)) },
-      `${session}; ${challengeOf(theirs)}`,
-      "BAD_USER_INPUT",
-    );
-    const late = await send(REGISTER_OPTIONS, {}, session);
-    app.clock.advance(301);
-    await refused(
-      REGISTER,
-      { r: key.register(registration(late)) },
-      `${session}; ${challengeOf(late)}`,
-      "BAD_USER_INPUT",
-    );
-    expect(await prisma.passkey.count({ where: { userId: user.id } })).toBe(0);
-    const own = await send(REGISTER_OPTIONS, {}, session);
-    const added = await send(REGISTER, { r: key.register(registration(own)) }, `${session}; ${challengeOf(own)}`);
-    expect(added.codes).toEqual([]);
-    session = added.set.find((c) => /^session=./.test(c)) as string; // registering renews the session's id
-
-    // Passwordless sign-in.
-    const a = await send(OPTIONS, {});
-    const b = await send(OPTIONS, {});
-    const foreign = await refused(LOGIN, { r: key.assert(request(a)) }, challengeOf(b), "INVALID_CREDENTIALS");
-    expect(foreign.set).toEqual(["session-challenge="]); // no session cookie, the challenge spent
-    const stale = await send(OPTIONS, {});
-    app.clock.advance(301);
-    await refused(LOGIN, { r: key.assert(request(stale)) }, challengeOf(stale), "INVALID_CREDENTIALS");
-    const fresh = await send(OPTIONS, {});
-    const signedIn = await send(LOGIN, { r: key.assert(request(fresh)) }, challengeOf(fresh));
-    expect(signedIn.codes).toEqual([]);
-    expect(signedIn.set.filter((c) => /^session=./.test(c))).toHaveLength(1);
-
-    // The passkey step after a password (the pending sign-in is younger than the stale challenge).
-    const staleStep = await send(OPTIONS, {});
-    app.clock.advance(301);
-    const pending = app.client();
-    expect((await pending.login(user.username, user.password)).body.errors?.[0]?.extensions?.methods).toEqual([
-      "PASSKEY",
-    ]);
-    const waiting = `session=${pending.cookie}`;
-    const asked = await send(OPTIONS, {}, waiting);
-    const other = await send(OPTIONS, {});
-    await refused(
-      SECOND_STEP,
-      { k: key.assert(request(asked)) },
-      `${waiting}; ${challengeOf(other)}`,
-      "INVALID_CREDENTIALS",
-    );
-    await refused(
-      SECOND_STEP,
-      { k: key.assert(request(staleStep)) },
-      `${waiting}; ${challengeOf(staleStep)}`,
-      "INVALID_CREDENTIALS",
-    );
-    const step = await send(OPTIONS, {}, waiting);
-    const stepped = await send(SECOND_STEP, { k: key.assert(request(step)) }, `${waiting}; ${challengeOf(step)}`);
-    expect(stepped.body).toEqual({ data: { verifySecondFactor: { username: user.username } } });
-
-    // Step-up of a signed-in session.
-    const ours = await send(OPTIONS, {}, session);
-    const someone = await send(OPTIONS, {});
-    await refused(
-      STEP_UP,
-      { k: key.assert(request(ours)) },
-      `${session}; ${challengeOf(someone)}`,
-      "INVALID_CREDENTIALS",
-    );
-    const old = await send(OPTIONS, {}, session);
-    app.clock.advance(301);
-    await refused(STEP_UP, { k: key.assert(request(old)) }, `${session}; ${challengeOf(old)}`, "INVALID_CREDENTIALS");
-    const now = await send(OPTIONS, {}, session);
-    const renewed = await send(STEP_UP, { k: key.assert(request(now)) }, `${session}; ${challengeOf(now)}`);
-    expect(renewed.body).toEqual({ data: { reauthenticate: true } });
   });
 });
