@@ -7,6 +7,7 @@ import { softwarePasskey } from "../helpers/authenticator.js";
 import { BACKENDS } from "../helpers/database.js";
 import {
   challengeOf,
+  HOSTILE_PASSKEY_ENV,
   LOGIN,
   OPTIONS,
   REGISTER,
@@ -21,12 +22,7 @@ import { createUser } from "../helpers/users.js";
 describe.each(BACKENDS)("a genuine passkey on foreign or expired challenges (%s)", (backend) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await createTestApp(backend, {
-      LOGIN_MAX_FAILURES_PER_USER: "1000",
-      LOGIN_MAX_FAILURES_PER_ADDRESS: "1000",
-      // Challenges are moved past their 5 minutes several times in one session.
-      REAUTH_MAX_AGE: "3600",
-    });
+    app = await createTestApp(backend, HOSTILE_PASSKEY_ENV);
   });
   afterAll(() => app?.dispose());
 

@@ -4,6 +4,7 @@ import { createTestApp, DEMO, type TestApp } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/database.js";
 import {
   challengeOf,
+  HOSTILE_PASSKEY_ENV,
   LOGIN,
   OPTIONS,
   REGISTER,
@@ -31,12 +32,7 @@ const assertion = (id = "AAAA") => ({
 describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
   let app: TestApp;
   beforeAll(async () => {
-    app = await createTestApp(backend, {
-      LOGIN_MAX_FAILURES_PER_USER: "1000",
-      LOGIN_MAX_FAILURES_PER_ADDRESS: "1000",
-      // Challenges are moved past their 5 minutes several times in one session.
-      REAUTH_MAX_AGE: "3600",
-    });
+    app = await createTestApp(backend, HOSTILE_PASSKEY_ENV);
   });
   afterAll(() => app?.dispose());
 

@@ -16,15 +16,13 @@ import { BACKENDS } from "../helpers/database.js";
 import { cookieFetch, type ServedApp, serveTestApp } from "../helpers/server.js";
 import {
   credentials,
+  REAUTH_MAX_AGE,
   recordingOperations,
   scriptedPrompts,
   signedIn,
   totpUser,
   wrongCode,
 } from "../helpers/two-step.js";
-
-/** REAUTH_MAX_AGE of the test app, seconds (the smallest the configuration allows). */
-const REAUTH_MAX_AGE = 30;
 
 /** A urql client as the README sets it up: the two-step exchange first, queries as POST, a cookie jar. */
 function createClient(

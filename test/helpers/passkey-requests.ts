@@ -9,6 +9,14 @@ export const REGISTER = "mutation($r: JSON!, $n: String) { registerPasskey(respo
 export const SECOND_STEP = "mutation($k: JSON) { verifySecondFactor(passkey: $k) { username } }";
 export const STEP_UP = "mutation($k: JSON) { reauthenticate(passkey: $k) }";
 
+/** The hostile passkey tests' app: every refusal may be a failed login; challenges expire often. */
+export const HOSTILE_PASSKEY_ENV = {
+  LOGIN_MAX_FAILURES_PER_USER: "1000",
+  LOGIN_MAX_FAILURES_PER_ADDRESS: "1000",
+  // Challenges are moved past their 5 minutes several times in one session.
+  REAUTH_MAX_AGE: "3600",
+};
+
 /** One POST with a Cookie header; never a 5xx. The error codes and the cookies set (name=value). */
 export async function sendAs(app: TestApp, query: string, variables: Record<string, unknown>, cookie = "") {
   const response = await app.yoga.fetch("http://localhost/graphql", {

@@ -5,6 +5,9 @@ import { codes, type TestApp, type TestClient } from "./app.js";
 import { codeAt, enroll, VERIFY } from "./totp.js";
 import { createUser } from "./users.js";
 
+/** REAUTH_MAX_AGE of the recipe tests' app, seconds (the smallest the configuration allows). */
+export const REAUTH_MAX_AGE = 30;
+
 export interface TotpUser {
   username: string;
   password: string;
