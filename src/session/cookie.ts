@@ -117,7 +117,7 @@ function integrityHolds(value: string, secrets: SecretMap): boolean {
 
 export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap): CookieCodec {
   // A bounded memo of opened seals (insertion order evicts oldest). Only valid seals are
-  // kept; the seal's own expiry is checked again on every hit.
+  // kept; the seal's own expiry is checked again on every hit, as on a first opening.
   const opened = new Map<string, Opened>();
 
   async function open(value: string): Promise<Opened | null> {
@@ -136,6 +136,9 @@ export function createCookieCodec(cookie: Config["cookie"], secrets: SecretMap):
     }
     if (!isPayload(data) && !isPending(data)) return null; // iron-session answers {} for expired seals
     const exp = Number(value.split("*")[5]) || 0; // iron: Fe26.2*id*salt*iv*data*expiry(ms)*…
+    // iron grants 60 s of clock skew past the expiry; we don't, so a seal is refused from the
+    // same instant whether or not this process opened it before.
+    if (exp > 0 && exp <= Date.now()) return null;
     if (opened.size >= CACHE_LIMIT) opened.delete(opened.keys().next().value as string);
     const entry = { ...data, exp: exp > 0 ? exp : Number.POSITIVE_INFINITY };
     opened.set(value, entry);
