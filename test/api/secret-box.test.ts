@@ -32,4 +32,8 @@ describe("secret box", () => {
     // a fresh IV each time: the same secret never seals to the same value
     expect(box.seal("JBSWY3DPEHPK3PXP", "user-1")).not.toBe(sealed);
   });
+
+  it("cannot be made without a key: an empty keyring is a programming error, named", () => {
+    expect(() => createSecretBox({}, "totp-secret")).toThrow(/^secret box needs at least one secret$/);
+  });
 });

@@ -79,6 +79,7 @@ describe("in-process login counters", () => {
     // Every key is limiting: a new key is refused until the earliest window ends (fail closed).
     t.now += 40;
     expect(await store.hit("d", 100, 2)).toEqual({ count: 3, ttl: 60 });
+    expect(await store.hit("e", 100, 2)).toEqual({ count: 3, ttl: 60 }); // no walk again, still refused
     t.now += 60;
     expect(await store.hit("d", 100, 2)).toEqual({ count: 1, ttl: 100 });
   });
