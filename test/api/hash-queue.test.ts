@@ -1,6 +1,7 @@
 // Bounded password hashing: one session's parallel guesses cannot take every hashing slot.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { HashQueue } from "../../src/auth/hash-queue.js";
+import type { Logger } from "../../src/log.js";
 import { codes, createTestApp, DEMO, type GraphQLResponse, type TestApp } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/database.js";
 import { loginFrom } from "../helpers/http.js";
@@ -124,6 +125,30 @@ describe("HashQueue", () => {
     await first;
     await expect(second).resolves.toBe("second");
     await expect(queue.run("user:1", async () => "again")).resolves.toBe("again");
+  });
+
+  it("refuses an owner past its share though the queue has room, while others wait their turn", async () => {
+    const reasons: string[] = [];
+    const log = { warn: (o: { reason: string }) => reasons.push(o.reason) } as unknown as Logger;
+    // A short wait: were the share not checked, the third would be refused only by the wait.
+    const queue = new HashQueue({ slots: 1, maxWaitMs: 1000, maxQueue: 10, perOwner: 2 }, log);
+    const g = gate();
+    const first = queue.run("user:1", g.work);
+    const second = queue.run("user:1", async () => "second");
+    await expect(queue.run("user:1", async () => "third")).rejects.toSatisfy((e) => code(e)?.code === "RATE_LIMITED");
+    expect(reasons).toEqual(["owner_share"]);
+    const other = queue.run("user:2", async () => "other"); // waits in the queue: not refused
+    g.open();
+    await first;
+    await expect(second).resolves.toBe("second");
+    await expect(other).resolves.toBe("other");
+    // Both shares are back: user:1 may again have two in flight, and no more.
+    const h = gate();
+    const again = [queue.run("user:1", h.work), queue.run("user:1", async () => "b")];
+    await expect(queue.run("user:1", async () => "c")).rejects.toSatisfy((e) => code(e)?.code === "RATE_LIMITED");
+    h.open();
+    await Promise.all(again);
+    expect(reasons).toEqual(["owner_share", "owner_share"]);
   });
 
   it("frees the slot when the work throws", async () => {
