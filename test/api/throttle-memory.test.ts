@@ -93,4 +93,18 @@ describe("in-process login counters", () => {
     await store.hit("k2", 100, 5);
     expect((await store.hit("k1", 100, 5)).count).toBe(2);
   });
+
+  it("evicts the oldest counter first, and one restarted after its window is the newest", async () => {
+    const t = clock();
+    const store = createMemoryStore(t.fn, 3);
+    await store.hit("x", 10, 5);
+    t.now += 1;
+    await store.hit("y", 100, 5);
+    t.now += 10;
+    expect((await store.hit("x", 10, 5)).count).toBe(1); // x's window is over: it starts again
+    await store.hit("z", 100, 5);
+    await store.hit("w", 100, 5); // full: the oldest counter below its limit, y, makes room
+    expect((await store.hit("x", 10, 5)).count).toBe(2);
+    expect((await store.hit("y", 100, 5)).count).toBe(1);
+  });
 });
