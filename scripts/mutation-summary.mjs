@@ -18,7 +18,11 @@ const out = path.join(root, "docs/mutation.md");
 
 const UNDETECTED = new Set(["Survived", "NoCoverage"]);
 
-/** @type {{file: string, mutator: string, original: string, replacement: string, reason: string}[]} */
+/**
+ * `near`, when given, is text that must occur on the mutant's line: it tells apart mutants whose
+ * original and replacement alone are alike (a `false` that becomes `true`).
+ * @type {{file: string, near?: string, mutator: string, original: string, replacement: string, reason: string}[]}
+ */
 const equivalents = JSON.parse(readFileSync(equivalentsFile, "utf8"));
 
 /** The source text a mutant replaces (its location is 1-based lines, 1-based columns). */
@@ -65,6 +69,13 @@ function load() {
   return { perf: report.performance, mutants };
 }
 
+const sources = new Map();
+/** The text of `line` (from 1) of `file` as it is on disk; an equivalent's `near` must occur in it. */
+function sourceLine(file, line) {
+  if (!sources.has(file)) sources.set(file, readFileSync(path.join(root, file), "utf8").split("\n"));
+  return sources.get(file)[line - 1] ?? "";
+}
+
 const loaded = load();
 const byFile = Map.groupBy(loaded.mutants, (m) => m.file);
 const folders = new Map();
@@ -90,6 +101,7 @@ for (const [file, mutants] of byFile) {
     const match = equivalents.find(
       (e) =>
         e.file === file &&
+        (e.near === undefined || sourceLine(file, mutant.line).includes(e.near)) &&
         e.mutator === mutant.mutator &&
         oneLine(e.original, 1000) === oneLine(mutant.original, 1000) &&
         oneLine(e.replacement, 1000) === oneLine(mutant.replacement, 1000),
