@@ -95,6 +95,17 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
     expect(await state()).toEqual(before);
   });
 
+  it("names what is wrong: a null required field is missing, and a null userHandle is no userHandle", async () => {
+    const { response: inner, ...outer } = assertion();
+    const missing = await send(LOGIN, { r: { ...outer, response: { ...inner, clientDataJSON: null } } });
+    expect(missing.body.errors?.[0]?.message).toBe("response: clientDataJSON is required");
+    const mistyped = await send(LOGIN, { r: { ...outer, response: { ...inner, signature: 7 } } });
+    expect(mistyped.body.errors?.[0]?.message).toBe("response: signature must be a base64url string");
+    // userHandle is optional: null passes the shape checks, and the credential itself is refused
+    const noHandle = await send(LOGIN, { r: { ...outer, response: { ...inner, userHandle: null } } });
+    expect(noHandle.codes).toEqual(["INVALID_CREDENTIALS"]);
+  });
+
   it("answers INVALID_CREDENTIALS for a well-formed assertion without a challenge cookie, or with another browser's", async () => {
     const before = await state();
     expect((await send(LOGIN, { r: assertion() })).codes).toEqual(["INVALID_CREDENTIALS"]);

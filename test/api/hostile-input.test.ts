@@ -76,6 +76,8 @@ describe.each(BACKENDS)("named hostile inputs (%s)", (backend) => {
   it("treats unicode usernames as names: unknown ones are INVALID_CREDENTIALS, compatibility forms fold", async () => {
     expect(codes(await app.client().login("hárry", DEMO.harry.password))).toEqual(["INVALID_CREDENTIALS"]);
     expect(codes(await app.client().login("гарри", DEMO.harry.password))).toEqual(["INVALID_CREDENTIALS"]);
+    // 64 characters is still a name (65 is refused above)
+    expect(codes(await app.client().login("x".repeat(64), DEMO.harry.password))).toEqual(["INVALID_CREDENTIALS"]);
     // fullwidth letters are the same name under NFKC, as stored
     expect(codes(await app.client().login("ｈａｒｒｙ", DEMO.harry.password))).toEqual([]);
   });
