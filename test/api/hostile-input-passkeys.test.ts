@@ -101,6 +101,10 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
     expect(missing.body.errors?.[0]?.message).toBe("response: clientDataJSON is required");
     const mistyped = await send(LOGIN, { r: { ...outer, response: { ...inner, signature: 7 } } });
     expect(mistyped.body.errors?.[0]?.message).toBe("response: signature must be a base64url string");
+    const empty = await send(LOGIN, { r: { ...outer, response: { ...inner, signature: "" } } });
+    expect(empty.body.errors?.[0]?.message).toBe("response: signature must be a base64url string");
+    const text = await send(LOGIN, { r: "a string" });
+    expect(text.body.errors?.[0]?.message).toBe("response must be the JSON object credential.toJSON() returns");
     // userHandle is optional: null passes the shape checks, and the credential itself is refused
     const noHandle = await send(LOGIN, { r: { ...outer, response: { ...inner, userHandle: null } } });
     expect(noHandle.codes).toEqual(["INVALID_CREDENTIALS"]);

@@ -3,6 +3,7 @@
 // warning for the next outage. A real redis-server on a spare loopback port comes and goes.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { createRedisStore } from "../../src/auth/throttle-redis.js";
 import type { Logger } from "../../src/log.js";
@@ -45,9 +46,13 @@ describe("Redis throttle store through an outage", () => {
       expect(warnings[0].msg).toBe("redis unavailable; logins fail until it answers");
       expect(warnings[0].reason).toMatch(/ECONNREFUSED/);
 
-      server = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-        stdio: "ignore",
-      });
+      server = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        {
+          stdio: "ignore",
+        },
+      );
       let first: { count: number } | undefined;
       await until(async () => {
         first = await store.hit("u:neville", 60, 5).catch(() => undefined);
@@ -65,6 +70,39 @@ describe("Redis throttle store through an outage", () => {
       expect(warnings).toHaveLength(2);
     } finally {
       await store.close();
+    }
+  });
+
+  it("lets go of its Redis connection on close", async () => {
+    const port = await freePort();
+    const own = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+      {
+        stdio: "ignore",
+      },
+    );
+    const admin = new Redis(port, "127.0.0.1", { lazyConnect: true, retryStrategy: () => 100 });
+    admin.on("error", () => {}); // refused until the server is up
+    try {
+      await until(
+        () =>
+          admin.connect().then(
+            () => true,
+            () => false,
+          ),
+        "the private redis-server",
+      );
+      const log = { warn: () => {} } as unknown as Logger;
+      const store = createRedisStore([`redis://127.0.0.1:${port}`], "test:close:", log);
+      expect((await store.hit("u:x", 60, 5)).count).toBe(1);
+      const clients = async () => ((await admin.client("LIST")) as string).trim().split("\n").length;
+      expect(await clients()).toBe(2); // the store's connection and ours
+      await store.close();
+      await until(async () => (await clients()) === 1, "the store's connection to close", 3000);
+    } finally {
+      admin.disconnect();
+      own.kill("SIGKILL");
     }
   });
 });
