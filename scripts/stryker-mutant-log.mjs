@@ -6,7 +6,8 @@ import { appendFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import path from "node:path";
 import { declareClassPlugin, PluginKind } from "@stryker-mutator/api/plugin";
 
-const OUT = "reports/mutation/mutants.jsonl";
+/** Where the lines go: `MUTANT_LOG` names another file, so that a second run keeps the first one's lines. */
+const OUT = process.env.MUTANT_LOG ?? "reports/mutation/mutants.jsonl";
 
 class MutantLog {
   static inject = [];
