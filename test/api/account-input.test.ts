@@ -1,0 +1,64 @@
+// Bad input to the account's own settings: each refusal names its argument and changes nothing.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestApp, DEMO, type GraphQLResponse, type TestApp } from "../helpers/app.js";
+import { BACKENDS } from "../helpers/database.js";
+import { createUser } from "../helpers/users.js";
+
+const CHANGE_PASSWORD = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
+const CHANGE_EMAIL = "mutation($e: String!) { changeEmail(newEmail: $e) }";
+const EVENTS = "query($n: Int) { me { security { recentEvents(first: $n) { kind } } } }";
+
+/** Each error as [code, argument, message]. */
+const refusals = (res: GraphQLResponse) =>
+  (res.body.errors ?? []).map((e) => [e.extensions?.code, e.extensions?.argument, e.message]);
+
+describe.each(BACKENDS)("account settings input (%s)", (backend) => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await createTestApp(backend);
+  });
+  afterAll(() => app?.dispose());
+
+  it("refuses an over-long current password as bad input, before counting a guess or checking it", async () => {
+    const user = await createUser(app, "ernie", "STUDENT", "HUFFLEPUFF");
+    const client = app.client();
+    await client.login(user.username, user.password);
+    const res = await client.gql(CHANGE_PASSWORD, { c: "x".repeat(257), n: "a-new-and-long-password" });
+    expect(refusals(res)).toEqual([
+      ["BAD_USER_INPUT", "currentPassword", "currentPassword must be at most 256 characters"],
+    ]);
+    const events = () => app.db.prisma.securityEvent.findMany({ where: { userId: user.id }, select: { kind: true } });
+    expect((await events()).map((e) => e.kind)).toEqual(["SIGN_IN"]);
+    // 256 characters is a password that may exist: checked, and wrong.
+    const longest = await client.gql(CHANGE_PASSWORD, { c: "x".repeat(256), n: "a-new-and-long-password" });
+    expect(refusals(longest)).toEqual([["INVALID_CREDENTIALS", undefined, "Invalid username or password."]]);
+    expect((await events()).map((e) => e.kind).sort()).toEqual(["PASSWORD_CHANGE_FAILED", "SIGN_IN"]);
+  });
+
+  it("refuses the address the account already has, in any case, and sends nothing", async () => {
+    const harry = app.client();
+    await harry.login(DEMO.harry.username, DEMO.harry.password);
+    const before = await app.db.prisma.mailMessage.count();
+    const res = await harry.gql(CHANGE_EMAIL, { e: "Harry@Hogwarts.TEST" });
+    expect(refusals(res)).toEqual([["BAD_USER_INPUT", "newEmail", "that is already your address"]]);
+    expect(await app.db.prisma.mailMessage.count()).toBe(before);
+  });
+
+  it("says an account without an address has none verified", async () => {
+    const user = await createUser(app, "justin", "STUDENT", "HUFFLEPUFF");
+    const client = app.client();
+    await client.login(user.username, user.password);
+    const res = await client.gql("{ me { email security { emailVerified } } }");
+    expect(res.body).toEqual({ data: { me: { email: null, security: { emailVerified: false } } } });
+  });
+
+  it("lists 1 to 100 recent events and refuses any other count", async () => {
+    const client = app.client();
+    await client.login(DEMO.luna.username, DEMO.luna.password);
+    for (const n of [1, 100]) expect((await client.gql(EVENTS, { n })).body.errors).toBeUndefined();
+    for (const n of [0, -1, 101]) {
+      const res = await client.gql(EVENTS, { n });
+      expect(refusals(res)).toEqual([["BAD_USER_INPUT", "first", "first must be 1 to 100"]]);
+    }
+  });
+});
