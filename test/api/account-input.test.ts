@@ -2,10 +2,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, DEMO, type GraphQLResponse, type TestApp } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/database.js";
+import { linkToken } from "../helpers/smtp.js";
 import { createUser } from "../helpers/users.js";
 
 const CHANGE_PASSWORD = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
 const CHANGE_EMAIL = "mutation($e: String!) { changeEmail(newEmail: $e) }";
+const VERIFY_EMAIL = "mutation($t: String!) { verifyEmail(token: $t) }";
+const RESET = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
 const EVENTS = "query($n: Int) { me { security { recentEvents(first: $n) { kind } } } }";
 
 /** Each error as [code, argument, message]. */
@@ -60,5 +63,56 @@ describe.each(BACKENDS)("account settings input (%s)", (backend) => {
       const res = await client.gql(EVENTS, { n });
       expect(refusals(res)).toEqual([["BAD_USER_INPUT", "first", "first must be 1 to 100"]]);
     }
+  });
+
+  it("refuses a link to an address another account has verified meanwhile", async () => {
+    const [a, b] = [
+      await createUser(app, "zacharias", "STUDENT", "HUFFLEPUFF"),
+      await createUser(app, "wayne", "STUDENT", "HUFFLEPUFF"),
+    ];
+    const tokens: string[] = [];
+    for (const user of [a, b]) {
+      const client = app.client();
+      await client.login(user.username, user.password);
+      expect((await client.gql(CHANGE_EMAIL, { e: "prefect@hogwarts.test" })).body.errors).toBeUndefined();
+      const mail = await app.db.prisma.mailMessage.findFirstOrThrow({
+        where: { to: "prefect@hogwarts.test" },
+        orderBy: { id: "desc" },
+      });
+      tokens.push(linkToken(mail.text, "verify"));
+    }
+    expect((await app.client().gql(VERIFY_EMAIL, { t: tokens[1] })).body.errors).toBeUndefined();
+    const late = await app.client().gql(VERIFY_EMAIL, { t: tokens[0] });
+    expect(refusals(late)).toEqual([["BAD_USER_INPUT", "token", "this address now belongs to another account"]]);
+    const emails = await app.db.prisma.user.findMany({
+      where: { id: { in: [a.id, b.id] } },
+      select: { username: true, email: true },
+    });
+    expect(emails.sort((x, y) => x.username.localeCompare(y.username))).toEqual([
+      { username: "wayne", email: "prefect@hogwarts.test" },
+      { username: "zacharias", email: null },
+    ]);
+  });
+
+  it("refuses an over-long new password in a reset before looking the link up", async () => {
+    const token = "A".repeat(43);
+    const long = await app.client().gql(RESET, { t: token, p: "x".repeat(257) });
+    expect(refusals(long)).toEqual([["BAD_USER_INPUT", "newPassword", "newPassword must be at most 256 characters"]]);
+    // 256 characters may be a password: the link is looked up, and is no link.
+    const longest = await app.client().gql(RESET, { t: token, p: "x".repeat(256) });
+    expect(refusals(longest).map(([code]) => code)).toEqual(["INVALID_CREDENTIALS"]);
+  });
+
+  it("answers false when asked to end a session with an id that is no session's", async () => {
+    const client = app.client();
+    await client.login(DEMO.luna.username, DEMO.luna.password);
+    const me = await client.gql<{ me: { id: string } }>("{ me { id } }");
+    const sessions = await app.db.prisma.session.count();
+    for (const id of [me.body.data?.me.id, "nonsense"]) {
+      const res = await client.gql("mutation($id: ID!) { revokeSession(id: $id) }", { id });
+      expect(res.body).toEqual({ data: { revokeSession: false } });
+    }
+    expect(await app.db.prisma.session.count()).toBe(sessions);
+    expect((await client.gql("{ me { username } }")).body.data).toEqual({ me: { username: "luna" } });
   });
 });
