@@ -1,5 +1,7 @@
 // Bad input to the account's own settings: each refusal names its argument and changes nothing.
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hashToken } from "../../src/mail/tokens.js";
 import { createTestApp, DEMO, type GraphQLResponse, type TestApp } from "../helpers/app.js";
 import { BACKENDS } from "../helpers/database.js";
 import { linkToken } from "../helpers/smtp.js";
@@ -8,7 +10,8 @@ import { createUser } from "../helpers/users.js";
 const CHANGE_PASSWORD = "mutation($c: String!, $n: String!) { changePassword(currentPassword: $c, newPassword: $n) }";
 const CHANGE_EMAIL = "mutation($e: String!) { changeEmail(newEmail: $e) }";
 const VERIFY_EMAIL = "mutation($t: String!) { verifyEmail(token: $t) }";
-const RESET = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) }";
+const RESET = "mutation($t: String!, $p: String!, $c: String) { resetPassword(token: $t, newPassword: $p, code: $c) }";
+const REAUTH = "mutation($p: String, $c: String) { reauthenticate(password: $p, code: $c) }";
 const EVENTS = "query($n: Int) { me { security { recentEvents(first: $n) { kind } } } }";
 
 /** Each error as [code, argument, message]. */
@@ -114,5 +117,61 @@ describe.each(BACKENDS)("account settings input (%s)", (backend) => {
     }
     expect(await app.db.prisma.session.count()).toBe(sessions);
     expect((await client.gql("{ me { username } }")).body.data).toEqual({ me: { username: "luna" } });
+  });
+
+  /** A reset link of `userId`'s, as the mail worker would have sent it. */
+  async function resetLink(userId: string): Promise<string> {
+    const token = randomUUID().replaceAll("-", "").padEnd(43, "R");
+    await app.db.prisma.emailToken.create({
+      data: {
+        id: randomUUID(),
+        userId,
+        purpose: "RESET",
+        tokenHash: hashToken(token),
+        expiresAt: new Date((app.clock.now + 1800) * 1000),
+      },
+    });
+    return token;
+  }
+
+  it("refuses a weak password, or a code, in a reset of an account without a second factor; the link still works", async () => {
+    const user = await createUser(app, "susan", "STUDENT", "HUFFLEPUFF");
+    const token = await resetLink(user.id);
+    const weak = await app.client().gql(RESET, { t: token, p: "short" });
+    expect(refusals(weak)).toEqual([["BAD_USER_INPUT", "newPassword", "newPassword must be 8 to 256 characters"]]);
+    const withCode = await app.client().gql(RESET, { t: token, p: "a-new-and-long-password", c: "123456" });
+    expect(refusals(withCode)).toEqual([
+      ["BAD_USER_INPUT", "code", "this account has no second factor: leave out code"],
+    ]);
+    expect((await app.client().gql(RESET, { t: token, p: "a-new-and-long-password" })).body).toEqual({
+      data: { resetPassword: true },
+    });
+  });
+
+  it("refuses an over-long code in a reset before looking the link up", async () => {
+    const token = "C".repeat(43);
+    const long = await app.client().gql(RESET, { t: token, p: "a-new-and-long-password", c: "1".repeat(65) });
+    expect(refusals(long)).toEqual([["BAD_USER_INPUT", "code", "code must be at most 64 characters"]]);
+    const longest = await app.client().gql(RESET, { t: token, p: "a-new-and-long-password", c: "1".repeat(64) });
+    expect(refusals(longest).map(([code]) => code)).toEqual(["INVALID_CREDENTIALS"]);
+  });
+
+  it("refuses an over-long password or code to reauthenticate, before checking either", async () => {
+    const user = await createUser(app, "leanne", "STUDENT", "HUFFLEPUFF");
+    const client = app.client();
+    await client.login(user.username, user.password);
+    expect(refusals(await client.gql(REAUTH, { p: "x".repeat(257) }))).toEqual([
+      ["BAD_USER_INPUT", "password", "password must be at most 256 characters"],
+    ]);
+    expect(refusals(await client.gql(REAUTH, { p: user.password, c: "1".repeat(65) }))).toEqual([
+      ["BAD_USER_INPUT", "code", "code must be at most 64 characters"],
+    ]);
+    // At the bounds the checks go on: no code is expected here, and the password is wrong.
+    expect(refusals(await client.gql(REAUTH, { p: user.password, c: "1".repeat(64) }))).toEqual([
+      ["BAD_USER_INPUT", "code", "this account has no second factor: leave out code"],
+    ]);
+    expect(refusals(await client.gql(REAUTH, { p: "x".repeat(256) }))).toEqual([
+      ["INVALID_CREDENTIALS", undefined, "Invalid username or password."],
+    ]);
   });
 });
