@@ -2,6 +2,7 @@
 // read as the same value sent as a variable would be; no enums or variables inside.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestApp, type TestApp } from "../helpers/app.js";
+import { cookieJarClient } from "../helpers/cookie-jar.js";
 import { BACKENDS } from "../helpers/database.js";
 import { SoftAuthenticator } from "../helpers/passkey.js";
 import { createUser } from "../helpers/users.js";
@@ -17,29 +18,6 @@ function literal(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** A client with a cookie jar for every cookie (the session's and the passkey challenge's). */
-function browser(app: TestApp) {
-  const jar = new Map<string, string>();
-  return async (query: string, variables: Record<string, unknown> = {}) => {
-    const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
-    const response = await app.yoga.fetch("http://localhost/graphql", {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(cookie ? { cookie } : {}) },
-      body: JSON.stringify({ query, variables }),
-    });
-    for (const line of response.headers.getSetCookie()) {
-      const [pair] = line.split(";");
-      const eq = pair.indexOf("=");
-      if (/Max-Age=0/i.test(line)) jar.delete(pair.slice(0, eq));
-      else jar.set(pair.slice(0, eq), pair.slice(eq + 1));
-    }
-    return (await response.json()) as {
-      data?: Record<string, unknown> | null;
-      errors?: { message: string; extensions?: { code?: string } }[];
-    };
-  };
-}
-
 const LOGIN_WITH = (response: string) => `mutation { loginWithPasskey(response: ${response}) { username } }`;
 
 describe.each(BACKENDS)("JSON literals (%s)", (backend) => {
@@ -51,7 +29,7 @@ describe.each(BACKENDS)("JSON literals (%s)", (backend) => {
 
   it("carries objects, strings and lists: a passkey registered with its response written inline", async () => {
     const user = await createUser(app, "hannah", "STUDENT", "HUFFLEPUFF");
-    const gql = browser(app);
+    const gql = cookieJarClient(app);
     const login = await gql("mutation($u: String!, $p: String!) { login(username: $u, password: $p) { username } }", {
       u: user.username,
       p: user.password,
@@ -65,7 +43,9 @@ describe.each(BACKENDS)("JSON literals (%s)", (backend) => {
     );
     expect(registered).toEqual({ data: { registerPasskey: { name: "Inline" } } });
     // The list inside the literal arrived: the stored transports come back in the request options.
-    const request = await browser(app)("mutation($u: String) { passkeyLoginOptions(username: $u) }", { u: "hannah" });
+    const request = await cookieJarClient(app)("mutation($u: String) { passkeyLoginOptions(username: $u) }", {
+      u: "hannah",
+    });
     expect(request.data?.passkeyLoginOptions).toMatchObject({
       allowCredentials: [{ id: response.id, type: "public-key", transports: ["internal"] }],
     });
@@ -79,16 +59,19 @@ describe.each(BACKENDS)("JSON literals (%s)", (backend) => {
       [{ type: false }, 'response: type must be "public-key"'],
     ];
     for (const [value, message] of cases) {
-      const inline = await browser(app)(LOGIN_WITH(literal(value)));
-      const variable = await browser(app)("mutation($r: JSON!) { loginWithPasskey(response: $r) { username } }", {
-        r: value,
-      });
+      const inline = await cookieJarClient(app)(LOGIN_WITH(literal(value)));
+      const variable = await cookieJarClient(app)(
+        "mutation($r: JSON!) { loginWithPasskey(response: $r) { username } }",
+        {
+          r: value,
+        },
+      );
       for (const res of [inline, variable]) {
         expect(res.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([["BAD_USER_INPUT", message]]);
       }
     }
     // A list is not the object credential.toJSON() returns.
-    const list = await browser(app)(LOGIN_WITH("[1, 2]"));
+    const list = await cookieJarClient(app)(LOGIN_WITH("[1, 2]"));
     expect(list.errors?.map((e) => e.message)).toEqual([
       "response must be the JSON object credential.toJSON() returns",
     ]);
@@ -99,7 +82,7 @@ describe.each(BACKENDS)("JSON literals (%s)", (backend) => {
       LOGIN_WITH('{type: "public-key", id: SOME_ENUM}'),
       `mutation($x: String) { loginWithPasskey(response: {type: "public-key", id: $x}) { username } }`,
     ]) {
-      const res = await browser(app)(document, { x: "abc" });
+      const res = await cookieJarClient(app)(document, { x: "abc" });
       expect(res.errors?.map((e) => [e.extensions?.code, e.message])).toEqual([
         ["BAD_USER_INPUT", "JSON literals cannot hold variables or enums"],
       ]);
