@@ -97,4 +97,56 @@ describe.each(BACKENDS)("passkey management (%s)", (backend) => {
       security: { recentEvents: expect.arrayContaining([{ kind: "SIGN_IN_FAILED", detail: "hwk:counter" }]) },
     });
   });
+
+  it("names what is wrong with a registration, and takes the name trimmed, up to 64 characters", async () => {
+    const { gql, authenticator } = await signedIn("marcus");
+    const answer = async (name?: string) => {
+      const options = (await gql(REGISTER_OPTIONS)).data?.passkeyRegistrationOptions as never;
+      return gql("mutation($r: JSON!, $n: String) { registerPasskey(response: $r, name: $n) { name } }", {
+        r: authenticator.create(options),
+        n: name,
+      });
+    };
+    for (const name of ["   ", "n".repeat(65)]) {
+      expect(refusalsOf(await answer(name))).toEqual([["BAD_USER_INPUT", "name", "name must be 1 to 64 characters"]]);
+    }
+    expect((await answer(`  ${"n".repeat(64)}  `)).data).toEqual({ registerPasskey: { name: "n".repeat(64) } });
+    expect((await answer()).data).toEqual({ registerPasskey: { name: "Passkey" } });
+    // No registration under way: the last one took its challenge.
+    const stale = authenticator.create({ challenge: "AAAA", rp: { id: "localhost" }, user: { id: "AAAA" } });
+    expect(refusalsOf(await gql(REGISTER, { r: stale }))).toEqual([
+      [
+        "BAD_USER_INPUT",
+        "response",
+        "no passkey registration is under way here (or it expired): call passkeyRegistrationOptions",
+      ],
+    ]);
+    await gql(REGISTER_OPTIONS);
+    expect(refusalsOf(await gql(REGISTER, { r: stale }))).toEqual([
+      ["BAD_USER_INPUT", "response", "the passkey response did not verify"],
+    ]);
+  });
+
+  it("keeps one challenge per browser, sweeps expired ones, and expires the cookie once it is used", async () => {
+    const { authenticator, register } = await signedIn("adrian");
+    expect((await register()).errors).toBeUndefined();
+    const challenges = () => app.db.prisma.webAuthnChallenge.count();
+    const before = await challenges();
+    const b = cookieJarClient(app);
+    await b(LOGIN_OPTIONS, { u: "adrian" });
+    const options = (await b(LOGIN_OPTIONS, { u: "adrian" })).data?.passkeyLoginOptions as never;
+    expect(await challenges()).toBe(before + 1);
+    expect([...b.jar.keys()]).toEqual(["session-challenge"]);
+    expect(await b(PASSKEY_LOGIN, { r: authenticator.get(options) })).toEqual({
+      data: { loginWithPasskey: { username: "adrian" } },
+    });
+    expect(b.jar.has("session-challenge")).toBe(false);
+    // A challenge left behind is swept when another is stored after it expired.
+    await cookieJarClient(app)(LOGIN_OPTIONS, { u: "adrian" });
+    const left = await challenges();
+    app.clock.advance(301);
+    await cookieJarClient(app)(LOGIN_OPTIONS, { u: "adrian" });
+    expect(left).toBeGreaterThan(1);
+    expect(await challenges()).toBe(1);
+  });
 });
