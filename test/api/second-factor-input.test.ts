@@ -92,4 +92,19 @@ describe.each(BACKENDS)("second-factor input (%s)", (backend) => {
       bad("code", "this account has a second factor: send code with the password, or a passkey alone"),
     );
   });
+
+  it("lets a password sign-in start an enrollment in the same request: the account has no factor yet", async () => {
+    const user = await createUser(app, "colin", "STUDENT", "GRYFFINDOR");
+    const res = await app
+      .client()
+      .gql(
+        "mutation($u: String!, $p: String!) { login(username: $u, password: $p) { username } startTotpEnrollment { uri } }",
+        { u: user.username, p: user.password },
+      );
+    expect(res.body.errors).toBeUndefined();
+    expect(res.body.data).toMatchObject({
+      login: { username: "colin" },
+      startTotpEnrollment: { uri: expect.any(String) },
+    });
+  });
 });
