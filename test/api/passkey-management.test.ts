@@ -149,4 +149,18 @@ describe.each(BACKENDS)("passkey management (%s)", (backend) => {
     expect(left).toBeGreaterThan(1);
     expect(await challenges()).toBe(1);
   });
+
+  it("re-authenticates with a passkey alone, and names a passkey sent with a password", async () => {
+    const { gql, authenticator, register } = await signedIn("graham");
+    expect((await register()).errors).toBeUndefined();
+    const STEP_UP = "mutation($p: String, $k: JSON) { reauthenticate(password: $p, passkey: $k) }";
+    const options = (await gql(LOGIN_OPTIONS)).data?.passkeyLoginOptions as never;
+    expect(refusalsOf(await gql(STEP_UP, { p: "graham-secret-password", k: {} }))).toEqual([
+      ["BAD_USER_INPUT", "passkey", "send a passkey alone, without password or code"],
+    ]);
+    expect(await gql(STEP_UP, { k: authenticator.get(options) })).toEqual({ data: { reauthenticate: true } });
+    expect((await gql("{ me { security { recentEvents(first: 1) { kind detail } } } }")).data).toEqual({
+      me: { security: { recentEvents: [{ kind: "REAUTHENTICATED", detail: "hwk+user+mfa" }] } },
+    });
+  });
 });
