@@ -82,6 +82,7 @@ describe.each(BACKENDS)("account settings input (%s)", (backend) => {
         where: { to: "prefect@hogwarts.test" },
         orderBy: { id: "desc" },
       });
+      expect(mail.text).toContain("24 hours");
       tokens.push(linkToken(mail.text, "verify"));
     }
     expect((await app.client().gql(VERIFY_EMAIL, { t: tokens[1] })).body.errors).toBeUndefined();
@@ -111,11 +112,13 @@ describe.each(BACKENDS)("account settings input (%s)", (backend) => {
     await client.login(DEMO.luna.username, DEMO.luna.password);
     const me = await client.gql<{ me: { id: string } }>("{ me { id } }");
     const sessions = await app.db.prisma.session.count();
-    for (const id of [me.body.data?.me.id, "nonsense"]) {
+    const noSession = Buffer.from(`Session:${randomUUID()}`).toString("base64url");
+    for (const id of [me.body.data?.me.id, "nonsense", noSession]) {
       const res = await client.gql("mutation($id: ID!) { revokeSession(id: $id) }", { id });
       expect(res.body).toEqual({ data: { revokeSession: false } });
     }
     expect(await app.db.prisma.session.count()).toBe(sessions);
+    expect(await app.db.prisma.securityEvent.count({ where: { kind: "SESSION_REVOKED" } })).toBe(0);
     expect((await client.gql("{ me { username } }")).body.data).toEqual({ me: { username: "luna" } });
   });
 
