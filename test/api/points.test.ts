@@ -56,6 +56,21 @@ describe.each(BACKENDS)("awardPoints (%s)", (backend) => {
     expect(edge.body.errors).toBeUndefined();
   });
 
+  it("says which argument is out of range, and records the reason trimmed, from one character", async () => {
+    const refusal = async (p: number, r: string) =>
+      (await prof.gql(AWARD, { h: "HUFFLEPUFF", p, r })).body.errors?.map((e) => [e.extensions?.argument, e.message]);
+    expect(await refusal(0, "zero")).toEqual([["points", "points must be a non-zero whole number from -100 to 100"]]);
+    for (const r of ["  ", "x".repeat(201), "nul\0byte"]) {
+      expect(await refusal(1, r)).toEqual([["reason", "reason must be 1 to 200 characters"]]);
+    }
+    expect((await prof.gql(AWARD, { h: "HUFFLEPUFF", p: 1, r: "  y  " })).body.errors).toBeUndefined();
+    const ledger = await app.db.prisma.pointAward.findFirstOrThrow({
+      where: { house: "HUFFLEPUFF" },
+      orderBy: { id: "desc" },
+    });
+    expect(ledger.reason).toBe("y");
+  });
+
   it("counts 50 concurrent awards exactly", async () => {
     const before = await total("GRYFFINDOR");
     const results = await Promise.all(

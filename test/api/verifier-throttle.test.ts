@@ -79,6 +79,13 @@ describe.each(BACKENDS)("every verifier throttled (%s)", (backend) => {
     const res = await from("198.51.100.202", client.cookie, VERIFY, { c: good });
     expect(codes(res)).toEqual(["RATE_LIMITED"]);
     expect(await app.db.prisma.session.count({ where: { userId: u.id } })).toBe(1); // the enrolling one only
+    // The limit is this account's: another account's code is still checked.
+    const other = await createUser(app, "padma", "STUDENT", "RAVENCLAW");
+    const enrolled = await enroll(app, await signIn(other));
+    const second = app.client();
+    expect(codes(await second.login(other.username, other.password))).toEqual(["SECOND_FACTOR_REQUIRED"]);
+    const passed = await from("198.51.100.203", second.cookie, VERIFY, { c: codeAt(enrolled.secret, app.clock.now) });
+    expect(passed.body.errors).toBeUndefined();
   });
 
   it("caps one address across accounts and verifiers", async () => {

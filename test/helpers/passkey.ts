@@ -56,6 +56,8 @@ export interface Tweaks {
   userHandle?: string | null;
   challenge?: string;
   type?: string;
+  /** The credential id to create (default: 16 random bytes). */
+  credentialId?: Buffer;
 }
 
 interface CreationOptions {
@@ -91,7 +93,7 @@ export class SoftAuthenticator {
         [-3, Buffer.from(jwk.y as string, "base64url")],
       ]),
     );
-    const id = randomBytes(16);
+    const id = tweaks.credentialId ?? randomBytes(16);
     const counter = tweaks.counter ?? 0;
     const attested = Buffer.concat([Buffer.alloc(16), Buffer.from([0, id.length]), id, cose]);
     const authData = Buffer.concat([
