@@ -1,8 +1,8 @@
 // The account page's files at /account: GET and HEAD with their type, a strict CSP and the
 // security headers; any other method is not served the page.
 import { readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestApp, type TestApp } from "../helpers/app.js";
+import { describe, expect, it } from "vitest";
+import { createTestApp } from "../helpers/app.js";
 
 const FILES: [path: string, file: string, type: string][] = [
   ["/account", "index.html", "text/html; charset=utf-8"],
@@ -25,39 +25,32 @@ function expectPageHeaders(response: Response, type: string): void {
   expect(response.headers.get("cache-control")).toBe("no-cache");
 }
 
-describe("the account page", () => {
-  let app: TestApp;
-  beforeAll(async () => {
-    app = await createTestApp("pglite");
-  });
-  afterAll(() => app?.dispose());
-
-  const fetchPath = (path: string, method: string) => app.yoga.fetch(`http://localhost${path}`, { method });
-
-  it("serves each file on GET with its type, the CSP and the security headers", async () => {
-    for (const [path, file, type] of FILES) {
-      const response = await fetchPath(path, "GET");
-      expect(response.status, path).toBe(200);
-      expectPageHeaders(response, type);
-      expect(await response.text(), path).toBe(read(file));
-    }
-  });
-
-  it("answers HEAD with the same headers and no body", async () => {
-    for (const [path, , type] of FILES) {
-      const response = await fetchPath(path, "HEAD");
-      expect(response.status, path).toBe(200);
-      expectPageHeaders(response, type);
-      expect(await response.text(), path).toBe("");
-    }
-  });
-
-  it("does not serve the page to other methods", async () => {
-    for (const method of ["POST", "PUT", "DELETE"]) {
-      const response = await fetchPath("/account", method);
-      expect(response.status, method).toBe(404);
-      expect(response.headers.get("content-security-policy"), method).toBeNull();
-      expect(await response.text(), method).not.toContain("<html");
+// One app built inside the one test: the plugin is made while the app is built, and the mutation
+// run only credits a test with what runs inside it.
+describe("the account page (PGlite)", () => {
+  it("serves each file on GET and HEAD with its type, the CSP and the security headers; not other methods", async () => {
+    const app = await createTestApp("pglite");
+    const fetchPath = (path: string, method: string) => app.yoga.fetch(`http://localhost${path}`, { method });
+    try {
+      for (const [path, file, type] of FILES) {
+        const get = await fetchPath(path, "GET");
+        expect(get.status, path).toBe(200);
+        expectPageHeaders(get, type);
+        expect(await get.text(), path).toBe(read(file));
+        // HEAD: the same headers, no body
+        const head = await fetchPath(path, "HEAD");
+        expect(head.status, path).toBe(200);
+        expectPageHeaders(head, type);
+        expect(await head.text(), path).toBe("");
+      }
+      for (const method of ["POST", "PUT", "DELETE"]) {
+        const response = await fetchPath("/account", method);
+        expect(response.status, method).toBe(404);
+        expect(response.headers.get("content-security-policy"), method).toBeNull();
+        expect(await response.text(), method).not.toContain("<html");
+      }
+    } finally {
+      await app.dispose();
     }
   });
 });
