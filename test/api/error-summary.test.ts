@@ -16,6 +16,13 @@ describe("error summary", () => {
     expect(summary.message).toBe('driver refused "[redacted]" and "[redacted]"');
   });
 
+  it("redacts numbers given as variables, not only those written in the document", () => {
+    const values = requestValues([
+      { query: "query($n: Int!) { students(first: $n) { totalCount } }", variables: { n: 424242 } },
+    ]);
+    expect(summarizeError(new Error("no row 424242"), values).message).toBe("no row [redacted]");
+  });
+
   it("names an error of an anonymous class Error", () => {
     const Anonymous = [class extends Error {}][0];
     expect(Anonymous.name).toBe("");
