@@ -125,6 +125,13 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
     expect(two.body.data).toBeUndefined();
   });
 
+  it("counts only Mutation's verifier fields toward one login per document", async () => {
+    // a `login` selected on Query is a plain validation error, not a second guess
+    const query = `mutation A { login(username: "harry", password: "x") { id } } query Q { login }`;
+    const res = await raw(app, { query, operationName: "A" });
+    expect(res.body.errors?.map((e) => e.message)).toEqual(['Cannot query field "login" on type "Query".']);
+  });
+
   it("refuses a body over 100 KB with 413, by Content-Length or by streaming; serves one under it", async () => {
     const big = JSON.stringify({ query: LOGIN, variables: { u: "harry", p: "x".repeat(1_000_000) } });
     const res = await raw(app, big);
