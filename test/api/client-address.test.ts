@@ -35,6 +35,8 @@ describe("client address", () => {
     expect(throttleKey("2001:db8:1:2:3:4:192.0.2.1")).toBe("2001:0db8:0001:0002::/64");
     // "::" standing for one group: the IPv4 tail counts as two when the gap is sized
     expect(throttleKey("2001::5:6:7:8:192.0.2.1")).toBe("2001:0000:0005:0006::/64");
+    // and a plain last group is one group: the same short gap without a dotted tail
+    expect(throttleKey("2001::5:6:7:8:9:a")).toBe("2001:0000:0005:0006::/64");
     expect(clientAddress(request("2001::5:6:7:8:192.0.2.1"), peer("10.0.0.1"), 1)).toBe("2001:0000:0005:0006::/64");
   });
 });
