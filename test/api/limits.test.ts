@@ -130,6 +130,13 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
     const query = `mutation A { login(username: "harry", password: "x") { id } } query Q { login }`;
     const res = await raw(app, { query, operationName: "A" });
     expect(res.body.errors?.map((e) => e.message)).toEqual(['Cannot query field "login" on type "Query".']);
+    // two verifiers other than login: the message names them all
+    const two = await raw(app, {
+      query: `mutation { a: changePassword(currentPassword: "x", newPassword: "y") b: changePassword(currentPassword: "x", newPassword: "z") }`,
+    });
+    expect(two.body.errors?.map((e) => e.message)).toEqual([
+      "A request may call only one of login, changePassword, reauthenticate and verifySecondFactor, once.",
+    ]);
   });
 
   it("refuses a body over 100 KB with 413, by Content-Length or by streaming; serves one under it", async () => {
@@ -166,14 +173,17 @@ describe.each(BACKENDS)("query limits at their defaults (%s)", (backend) => {
     const padded = await raw(app, { query: "{ houses { house } }", extensions: { pad: "x".repeat(95_000) } });
     expect(padded.status).toBe(200);
     expect(padded.body.data).toHaveProperty("houses");
-    // and so is a streamed one under the cap, read to its end and handed on whole
-    const small = new TextEncoder().encode(JSON.stringify({ query: "{ houses { house } }" }));
+    // and so is a streamed one of exactly the cap, read to its end and handed on whole
+    const exact = { query: "{ houses { house } }", extensions: { pad: "" } };
+    exact.extensions.pad = "x".repeat(100_000 - JSON.stringify(exact).length);
+    const small = new TextEncoder().encode(JSON.stringify(exact));
+    expect(small.length).toBe(100_000);
     const trickle = await app.yoga.fetch("http://localhost/graphql", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: new ReadableStream<Uint8Array>({
         start(controller) {
-          for (let i = 0; i < small.length; i += 8) controller.enqueue(small.slice(i, i + 8));
+          for (let i = 0; i < small.length; i += 4096) controller.enqueue(small.slice(i, i + 4096));
           controller.close();
         },
       }),
