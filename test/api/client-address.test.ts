@@ -29,6 +29,16 @@ describe("client address", () => {
     expect(throttleKey("fe80::1%eth0")).toBe("fe80:0000:0000:0000::/64");
     expect(throttleKey("64:ff9b::192.0.2.33")).toBe("0064:ff9b:0000:0000::/64");
   });
+
+  it("reads an embedded IPv4 tail as the last two groups, so the /64 is the one the address names", () => {
+    // eight groups' worth without "::": the prefix is the first four as written
+    expect(throttleKey("2001:db8:1:2:3:4:192.0.2.1")).toBe("2001:0db8:0001:0002::/64");
+    // "::" standing for one group: the IPv4 tail counts as two when the gap is sized
+    expect(throttleKey("2001::5:6:7:8:192.0.2.1")).toBe("2001:0000:0005:0006::/64");
+    // and a plain last group is one group: the same short gap without a dotted tail
+    expect(throttleKey("2001::5:6:7:8:9:a")).toBe("2001:0000:0005:0006::/64");
+    expect(clientAddress(request("2001::5:6:7:8:192.0.2.1"), peer("10.0.0.1"), 1)).toBe("2001:0000:0005:0006::/64");
+  });
 });
 
 describe("abuse settings", () => {

@@ -122,6 +122,20 @@ describe("CORS fails closed", () => {
     const pre = await preflight(app, LISTED);
     expect(pre.headers.get("access-control-allow-methods")).toContain("POST");
     expect(pre.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("content-type");
+    expect(pre.headers.get("access-control-max-age")).toBe("600");
+    // the lists are ours, not an echo of what the preflight asks for
+    const asking = await app.yoga.fetch("http://localhost/graphql", {
+      method: "OPTIONS",
+      headers: {
+        origin: LISTED,
+        "access-control-request-method": "PATCH",
+        "access-control-request-headers": "content-type, x-not-allowed",
+      },
+    });
+    expect(asking.headers.get("access-control-allow-methods")).toBe("GET, POST, PUT, DELETE");
+    expect(asking.headers.get("access-control-allow-headers")).toBe(
+      "content-type, accept, x-graphql-event-stream-token, x-graphql-yoga-csrf, graphql-preflight, apollo-require-preflight",
+    );
   });
 
   it("gives any other origin neither header, on preflight and on the request", async () => {

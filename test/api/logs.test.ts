@@ -109,6 +109,11 @@ describe.each(BACKENDS)("logs (%s)", (backend) => {
         outcome: "ok",
       });
       expect(requestLine(id)?.durationMs).toEqual(expect.any(Number));
+      // fields are the operation's own top-level fields: a fragment spread or inline fragment adds none
+      const mixed = await gql(
+        "{ houses { house } ...Extra ... on Query { __typename } } fragment Extra on Query { me { id } }",
+      );
+      expect(requestLine(mixed.id)?.fields).toEqual(["houses"]);
     });
 
     it.each([

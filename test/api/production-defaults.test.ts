@@ -83,4 +83,17 @@ describe("production defaults (PGlite)", () => {
       expect(JSON.stringify(res.body)).not.toMatch(/originalError|hunter2|SyntaxError|query/);
     }
   });
+
+  it("tells well-formed JSON that is not an object from malformed JSON", async () => {
+    for (const [body, kind] of [
+      ["null", "null"],
+      ['"a string"', "string"],
+    ]) {
+      const res = await raw(prod, body);
+      expect(res.status).toBe(400);
+      expect(res.body.errors?.map((e) => e.message)).toEqual([
+        `POST body is expected to be object but received ${kind}`,
+      ]);
+    }
+  });
 });

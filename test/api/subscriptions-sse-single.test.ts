@@ -91,4 +91,19 @@ describe.each(BACKENDS)("pointsAwarded over SSE, single connection (%s)", (backe
     expect(posted.status).toBe(403);
     expect(app.live.size).toBe(0);
   });
+
+  it("refuses an operation posted with no content type at all (a typeless Blob, sent without preflight)", async () => {
+    const harry = app.client();
+    await harry.login(DEMO.harry.username, DEMO.harry.password);
+    const reservation = await app.yoga.fetch("http://localhost/graphql", { method: "PUT" });
+    const token = await reservation.text();
+    const posted = await app.yoga.fetch(`http://localhost/graphql?token=${token}`, {
+      method: "POST",
+      headers: { cookie: `session=${harry.cookie}` },
+      body: new TextEncoder().encode(JSON.stringify({ query: SUB, extensions: { operationId: "x" } })),
+    });
+    expect(posted.status).toBe(403);
+    expect(await posted.json()).toEqual({ errors: [{ message: "Required CSRF header(s) not present" }] });
+    expect(app.live.size).toBe(0);
+  });
 });

@@ -10,6 +10,7 @@ import { serveWithWebSocket, subscribeWs, type WsServer, wsClient } from "../hel
 const SUB = "subscription($h: House) { pointsAwarded(house: $h) { house points houseTotal awardedBy { username } } }";
 const AWARD = `mutation($h: House!, $p: Int!) { awardPoints(house: $h, points: $p, reason: "Test") { points } }`;
 const FRONT_END = "https://app.example.com";
+const ONLY_SUBSCRIPTIONS = "Only subscriptions are served over WebSocket; send queries and mutations over HTTP.";
 
 /** Opens a raw graphql-transport-ws socket; resolves once open, or with the refusal status. */
 function raw(url: string, headers: Record<string, string> = {}): Promise<WebSocket | { status: number }> {
@@ -103,12 +104,38 @@ describe.each(BACKENDS)("pointsAwarded over WebSocket (%s)", (backend) => {
     const refusal = await sub.next();
     expect(refusal.errors?.map((e) => e.extensions?.code)).toEqual(["BAD_REQUEST"]);
     expect((await harry.gql("{ me { username } }")).body.data).toEqual({ me: { username: "harry" } });
+    const query = await subscribeWs(client, "{ houses { house } }").next();
+    expect(query).toEqual({ errors: [{ message: ONLY_SUBSCRIPTIONS, extensions: { code: "BAD_REQUEST" } }] });
     await client.dispose();
+  });
+
+  it("serves an upgrade that names no Host (the request is read as localhost's)", async () => {
+    const socket = new WebSocket(server.url, "graphql-transport-ws", { setHost: false } as WebSocket.ClientOptions);
+    const received: string[] = [];
+    const arrived = (count: number) => waitFor(() => received.length >= count);
+    socket.on("message", (data) => received.push(String(data)));
+    await new Promise((resolve) => socket.once("open", resolve));
+    socket.send(JSON.stringify({ type: "connection_init" }));
+    await arrived(1);
+    socket.send(JSON.stringify({ id: "1", type: "subscribe", payload: { query: "{ houses { house } }" } }));
+    await arrived(3);
+    expect(received.map((m) => JSON.parse(m))).toEqual([
+      { type: "connection_ack" },
+      {
+        id: "1",
+        type: "next",
+        payload: { errors: [{ message: ONLY_SUBSCRIPTIONS, extensions: { code: "BAD_REQUEST" } }] },
+      },
+      { id: "1", type: "complete" },
+    ]);
+    socket.close();
   });
 
   it("refuses an upgrade from a foreign Origin with 403 before any message", async () => {
     const refused = await raw(server.url, { origin: "https://evil.example", cookie: `session=${harry.cookie}` });
     expect(refused).toEqual({ status: 403 });
+    // an opaque origin (a sandboxed frame, a file:// page) is no origin of ours either
+    expect(await raw(server.url, { origin: "null" })).toEqual({ status: 403 });
     for (const origin of [FRONT_END, `http://127.0.0.1:${server.port}`]) {
       const ok = await raw(server.url, { origin });
       expect(ok).toBeInstanceOf(WebSocket);
