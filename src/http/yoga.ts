@@ -68,7 +68,8 @@ export function createYogaServer(deps: YogaDeps): YogaServer {
       error: (...args) => {
         for (const arg of args) {
           if (arg instanceof Error) logUnexpected(arg, log);
-          else log.error(yogaText([arg]));
+          // Never the value itself: a thrown string could hold anything the request carried.
+          else log.error({ type: typeof arg }, "yoga reported an error that is not an Error");
         }
       },
     },
