@@ -1,5 +1,5 @@
 // Where messages go: SMTP_URL through nodemailer, or `.eml` files under DATA_DIR/mail without it.
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { createTransport } from "nodemailer";
 import type { Config } from "../config/index.js";
@@ -49,7 +49,9 @@ export function createMailTransport(config: Config, log: Logger): MailTransport 
         dir,
         `${new Date().toISOString().replace(/[:.]/g, "-")}-${info.messageId.replace(/[^\w.-]/g, "")}.eml`,
       );
-      await writeFile(file, info.message as Buffer, { mode: 0o600 });
+      // Written aside, then renamed: whoever watches the folder never opens half a message.
+      await writeFile(`${file}.part`, info.message as Buffer, { mode: 0o600 });
+      await rename(`${file}.part`, file);
       // The path only: the file holds the link, which must not reach the logs.
       log.info({ event: "mail_written", file }, `mail written to ${file} (SMTP_URL is not set)`);
     },
