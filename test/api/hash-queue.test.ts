@@ -149,6 +149,18 @@ describe("HashQueue", () => {
     h.open();
     await Promise.all(again);
     expect(reasons).toEqual(["owner_share", "owner_share"]);
+
+    // One finished of two: the owner still holds one, so one more is let in and no more.
+    const [k, l] = [gate(), gate()];
+    const held = [queue.run("user:1", k.work), queue.run("user:1", l.work)];
+    k.open();
+    await held[0];
+    const m = gate();
+    const third = queue.run("user:1", m.work);
+    await expect(queue.run("user:1", async () => "d")).rejects.toSatisfy((e) => code(e)?.code === "RATE_LIMITED");
+    l.open();
+    m.open();
+    await Promise.all([held[1], third]);
   });
 
   it("frees the slot when the work throws", async () => {

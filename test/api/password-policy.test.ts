@@ -58,4 +58,18 @@ describe.each(BACKENDS)("password policy on changePassword (%s)", (backend) => {
     const res = await change("🦉".repeat(7));
     expect(res.body.errors?.[0].message).toBe("newPassword must be 8 to 256 characters");
   });
+
+  it("refuses a username of three or more letters inside the password, not a shorter one", async () => {
+    const ron = await createUser(app, "ron", "STUDENT", "GRYFFINDOR");
+    const al = await createUser(app, "al", "STUDENT", "HUFFLEPUFF");
+    const attempt = async (u: NewUser, n: string) => {
+      const c = app.client();
+      expect((await c.login(u.username, u.password)).body.errors).toBeUndefined();
+      return c.gql<{ changePassword: boolean }>(CHANGE, { c: u.password, n });
+    };
+    const refused = await attempt(ron, "scabbers-and-ron-forever");
+    expect(refused.body.errors?.[0].message).toBe("newPassword must not contain the username");
+    const accepted = await attempt(al, "always-al-the-wizard");
+    expect(accepted.body.data).toEqual({ changePassword: true });
+  });
 });
