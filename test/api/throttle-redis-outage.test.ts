@@ -68,6 +68,29 @@ describe("Redis throttle store through an outage", () => {
       await expect(store.hit("u:neville", 60, 5)).rejects.toThrow();
       await new Promise((r) => setTimeout(r, 1000));
       expect(warnings).toHaveLength(2);
+
+      // Closed while Redis is down, it stops trying: Redis back on that port sees no one.
+      await store.close();
+      server = spawn(
+        "redis-server",
+        ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        {
+          stdio: "ignore",
+        },
+      );
+      const admin = new Redis(port, "127.0.0.1", { lazyConnect: true, retryStrategy: () => 100 });
+      admin.on("error", () => {});
+      await until(
+        () =>
+          admin.connect().then(
+            () => true,
+            () => false,
+          ),
+        "Redis to come back",
+      );
+      await new Promise((r) => setTimeout(r, 2500)); // longer than ioredis's longest retry delay
+      expect(((await admin.client("LIST")) as string).trim().split("\n")).toHaveLength(1);
+      admin.disconnect();
     } finally {
       await store.close();
     }
