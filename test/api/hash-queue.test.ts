@@ -163,6 +163,33 @@ describe("HashQueue", () => {
     await Promise.all([held[1], third]);
   });
 
+  it("logs each refusal with its reason, and hands a freed slot to a live waiter, never a timed-out one", async () => {
+    const records: unknown[] = [];
+    const log = { warn: (o: object, msg: string) => records.push({ ...o, msg }) } as unknown as Logger;
+    const queue = new HashQueue({ slots: 1, maxWaitMs: 50, maxQueue: 1, perOwner: 5 }, log);
+    const a = gate();
+    const first = queue.run(null, a.work);
+    const late = queue.run(null, async () => "late"); // waits, then times out
+    await expect(queue.run(null, async () => "x")).rejects.toSatisfy((e) => code(e)?.code === "RATE_LIMITED");
+    await expect(late).rejects.toSatisfy((e) => code(e)?.code === "RATE_LIMITED");
+    const refusal = (reason: string) => ({ event: "hash_queue_refused", reason, msg: "password hashing busy" });
+    expect(records).toEqual([refusal("queue_full"), refusal("wait_timeout")]);
+    a.open();
+    await first;
+    // The slot is free, not handed to the waiter that gave up: this runs at once.
+    await expect(queue.run(null, async () => "next")).resolves.toBe("next");
+
+    // A waiter that gets the slot in time is not refused later by its own timer.
+    const b = gate();
+    const holder = queue.run(null, b.work);
+    const waiter = queue.run(null, async () => "waited");
+    b.open();
+    await holder;
+    await expect(waiter).resolves.toBe("waited");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(records).toHaveLength(2);
+  });
+
   it("frees the slot when the work throws", async () => {
     const queue = new HashQueue({ slots: 1, maxWaitMs: 0, maxQueue: 0, perOwner: 1 });
     await expect(queue.run("u", () => Promise.reject(new Error("boom")))).rejects.toThrow("boom");

@@ -103,6 +103,10 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
     expect(mistyped.body.errors?.[0]?.message).toBe("response: signature must be a base64url string");
     const empty = await send(LOGIN, { r: { ...outer, response: { ...inner, signature: "" } } });
     expect(empty.body.errors?.[0]?.message).toBe("response: signature must be a base64url string");
+    const differ = await send(LOGIN, { r: { ...assertion(), rawId: "BBBB" } });
+    expect(differ.body.errors?.[0]?.message).toBe("response: id and rawId differ");
+    const flat = await send(LOGIN, { r: { ...outer, response: "e30" } });
+    expect(flat.body.errors?.[0]?.message).toBe("response: response must be an object");
     const text = await send(LOGIN, { r: "a string" });
     expect(text.body.errors?.[0]?.message).toBe("response must be the JSON object credential.toJSON() returns");
     // userHandle is optional: null passes the shape checks, and the credential itself is refused
