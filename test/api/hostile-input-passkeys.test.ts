@@ -167,6 +167,19 @@ describe.each(BACKENDS)("named hostile passkey inputs (%s)", (backend) => {
     for (const r of [{ ...registration, response: { ...registration.response, transports: ["usb", 7] } }, 5]) {
       expect((await send(REGISTER, { r }, both)).codes).toEqual(["BAD_USER_INPUT"]);
     }
+    const withTransports = (transports: unknown) => ({
+      ...registration,
+      response: { ...registration.response, transports },
+    });
+    for (const transports of [["usb", 7], ["teleport"], ["usb", "teleport"], "usb", 7]) {
+      const res = await send(REGISTER, { r: withTransports(transports) }, both);
+      expect(res.body.errors?.[0]?.message, JSON.stringify(transports)).toBe(
+        "response: transports must be a list of known transports",
+      );
+    }
+    // known transports pass the shape check; the fake attestation is what is refused then
+    const known = await send(REGISTER, { r: withTransports(["usb", "internal", "hybrid"]) }, both);
+    expect(known.body.errors?.[0]?.message).not.toMatch(/transports/);
     expect((await send(REGISTER, { r: registration, n: "n".repeat(65) }, both)).codes).toEqual(["BAD_USER_INPUT"]);
     // well-formed but not a real attestation
     expect((await send(REGISTER, { r: registration }, both)).codes).toEqual(["BAD_USER_INPUT"]);
